@@ -1,0 +1,20 @@
+//! Database migrations, one module per change, each with `up` and `down`, written with
+//! sea-query so the same code targets SQLite (embedded default) and PostgreSQL.
+//!
+//! Invariants for every migration added here: `tenant_id` is the first column of every
+//! index on a tenant-owned table; `down` undoes exactly what `up` did.
+
+pub use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::{MigrationStatus, seaql_migrations};
+
+mod m20261122_000001_create_tenants;
+
+/// The ordered list of migrations of clientgraph.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_tenants::Migration)]
+    }
+}

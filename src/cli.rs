@@ -1,0 +1,88 @@
+//! The command line: `serve` (the default), `migrate`, `export-schema`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// clientgraph — multi-tenant GraphQL API server for client management.
+#[derive(Debug, Parser)]
+#[command(
+    name = "clientgraph",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Settings for `serve` when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve(ServeArgs),
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+        /// Database to migrate.
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            default_value = "sqlite://clientgraph.db?mode=rwc",
+            global = true
+        )]
+        database_url: String,
+    },
+    /// Exit 0 when the server at `--url` answers its liveness probe (for container
+    /// HEALTHCHECKs; needs no curl in the image).
+    Healthcheck {
+        #[arg(
+            long,
+            env = "CLIENTGRAPH_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8080/health"
+        )]
+        url: String,
+    },
+    /// Write the GraphQL schema (SDL) to a file, or to stdout with `-`.
+    ExportSchema {
+        /// Where to write the SDL.
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Seed a demo tenant with sample data (idempotent) so GraphiQL has something to show.
+    #[arg(long, env = "CLIENTGRAPH_DEMO")]
+    pub demo: bool,
+
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations (all, or the next N).
+    Up {
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    /// Revert applied migrations (the last one, the last N, or all).
+    Down {
+        #[arg(long, default_value_t = 1, conflicts_with = "all")]
+        steps: u32,
+        /// Revert every migration.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List every migration and whether it is applied.
+    Status,
+}

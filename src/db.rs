@@ -1,0 +1,160 @@
+//! Database access: connecting (SQLite tuned for a server, or PostgreSQL), migrations,
+//! and the one way to run a write transaction.
+//!
+//! SQLite allows one writer at a time. A deferred transaction that reads and then writes
+//! fails at once with "database is locked" when another writer got there first, so every
+//! write goes through [`Db::write`]: in-process, writers queue on an async mutex (readers
+//! keep running concurrently thanks to WAL); across processes (the CLI beside a running
+//! server) `BEGIN IMMEDIATE` plus the busy timeout makes them wait instead of failing.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use tokio::sync::Mutex;
+
+use crate::error::{AppError, AppResult};
+
+/// How long a SQLite connection waits for a lock held by another process.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The future a write-transaction body returns.
+pub type TxFuture<'c, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'c>>;
+
+/// A connection pool plus the write discipline its backend needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// Serialises writers within this process; only set for SQLite.
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://...` or `postgres://...`).
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(max_connections.max(1))
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .foreign_keys(true)
+            });
+        let conn = Database::connect(options).await?;
+        let write_gate =
+            (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db { conn, write_gate })
+    }
+
+    /// The pool, for reads. Writes go through [`Db::write`].
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.conn.get_database_backend() {
+            DbBackend::Sqlite => "sqlite",
+            DbBackend::Postgres => "postgres",
+            _ => "other",
+        }
+    }
+
+    /// True when the database answers a trivial query within two seconds.
+    pub async fn is_reachable(&self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), self.conn.ping()).await,
+            Ok(Ok(()))
+        )
+    }
+
+    /// Runs `body` in one write transaction: committed when it returns `Ok`, rolled back
+    /// otherwise (and when the future is dropped). Everything a mutation changes, its
+    /// audit event and its outbox event go through one call of this.
+    pub async fn write<T, F>(&self, body: F) -> AppResult<T>
+    where
+        T: Send,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, T> + Send,
+    {
+        let _writer = match &self.write_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        let txn = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        match body(&txn).await {
+            Ok(value) => {
+                txn.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                if let Err(rollback) = txn.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback failed");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate_up(&self) -> AppResult<()> {
+        self.migrate_up_steps(None).await
+    }
+
+    /// Applies the next `steps` pending migrations (all when `None`).
+    pub async fn migrate_up_steps(&self, steps: Option<u32>) -> AppResult<()> {
+        Migrator::up(&self.conn, steps)
+            .await
+            .map_err(AppError::from)
+    }
+
+    /// Reverts the last `steps` migrations (all of them when `None`).
+    pub async fn migrate_down(&self, steps: Option<u32>) -> AppResult<()> {
+        Migrator::down(&self.conn, steps)
+            .await
+            .map_err(AppError::from)
+    }
+
+    /// Every known migration with whether it is applied, oldest first.
+    pub async fn migration_status(&self) -> AppResult<Vec<(String, bool)>> {
+        let migrations = Migrator::get_migration_with_status(&self.conn).await?;
+        Ok(migrations
+            .iter()
+            .map(|m| {
+                (
+                    m.name().to_owned(),
+                    m.status() == migration::MigrationStatus::Applied,
+                )
+            })
+            .collect())
+    }
+
+    /// Name of the newest applied migration, if any. Reads the migration table directly:
+    /// a database without it is broken, not "unmigrated", and is reported as an error.
+    pub async fn schema_version(&self) -> AppResult<Option<String>> {
+        use migration::seaql_migrations::{Column, Entity};
+        use sea_orm::{EntityTrait, QueryOrder};
+        let newest = Entity::find()
+            .order_by_desc(Column::Version)
+            .one(&self.conn)
+            .await?;
+        Ok(newest.map(|m| m.version))
+    }
+}

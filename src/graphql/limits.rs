@@ -1,0 +1,252 @@
+//! Query limits that async-graphql does not enforce itself: the number of fields a query
+//! selects once every fragment is expanded, the number of aliases, and introspection.
+//!
+//! They run in `prepare_request`, before async-graphql's own parse step, because that
+//! step (its recursion-depth check) and validation both walk the *expanded* selection: a
+//! document whose fragments spread other fragments many times per level expands to
+//! millions of fields and would stall a core (a timeout cannot fire, the walk never
+//! yields), and a fragment cycle would recurse without end. Here each fragment's size is
+//! computed once and memoised, so the check is linear in the document; sizes saturate,
+//! and cycles are refused. The parsed document is handed on, so nothing parses twice.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::parser::types::{
+    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+};
+use async_graphql::{ErrorExtensionValues, Name, Positioned, Request, ServerError, ServerResult};
+
+use crate::error::code;
+
+/// The limits checked on every parsed document (see the module docs).
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    /// Most fields after fragment expansion (`__typename` included).
+    pub max_fields: usize,
+    /// Most aliased fields after fragment expansion.
+    pub max_aliases: usize,
+    /// Whether `__schema` / `__type` may be queried.
+    pub introspection: bool,
+}
+
+impl ExtensionFactory for QueryLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(QueryLimitsExtension(self.clone()))
+    }
+}
+
+struct QueryLimitsExtension(QueryLimits);
+
+#[async_trait::async_trait]
+impl Extension for QueryLimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        // Parses and caches the document on the request; async-graphql reuses it.
+        self.0.check(request.parsed_query()?)?;
+        next.run(ctx, request).await
+    }
+}
+
+impl QueryLimits {
+    /// Refuses a document that exceeds a limit, with a BAD_USER_INPUT (or, for
+    /// introspection, FORBIDDEN) error.
+    pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let mut counter = Counter {
+            fragments: &document.fragments,
+            memo: HashMap::new(),
+            visiting: HashSet::new(),
+            cycle: None,
+        };
+        let mut total = Counts::default();
+        for (_, operation) in document.operations.iter() {
+            total = total.plus(counter.selection_set(&operation.node.selection_set.node));
+        }
+        if let Some(fragment) = counter.cycle {
+            return Err(limit_error(
+                code::BAD_USER_INPUT,
+                format!("fragment \"{fragment}\" spreads itself (directly or through others)"),
+            ));
+        }
+        if total.fields > self.max_fields {
+            return Err(limit_error(
+                code::BAD_USER_INPUT,
+                format!(
+                    "query selects {} fields once fragments are expanded; the limit is {}",
+                    total.fields, self.max_fields
+                ),
+            ));
+        }
+        if total.aliases > self.max_aliases {
+            return Err(limit_error(
+                code::BAD_USER_INPUT,
+                format!(
+                    "query uses {} aliases; the limit is {}",
+                    total.aliases, self.max_aliases
+                ),
+            ));
+        }
+        if total.introspection && !self.introspection {
+            return Err(limit_error(
+                code::FORBIDDEN,
+                "introspection is disabled on this server".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn limit_error(code: &str, message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    fields: usize,
+    aliases: usize,
+    introspection: bool,
+}
+
+impl Counts {
+    fn plus(self, other: Counts) -> Counts {
+        Counts {
+            fields: self.fields.saturating_add(other.fields),
+            aliases: self.aliases.saturating_add(other.aliases),
+            introspection: self.introspection || other.introspection,
+        }
+    }
+}
+
+struct Counter<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    memo: HashMap<&'a str, Counts>,
+    /// Fragments on the current path, to detect cycles.
+    visiting: HashSet<&'a str>,
+    /// The first fragment found spreading itself.
+    cycle: Option<&'a str>,
+}
+
+impl<'a> Counter<'a> {
+    fn selection_set(&mut self, set: &'a SelectionSet) -> Counts {
+        let mut counts = Counts::default();
+        for selection in &set.items {
+            let here = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let name = field.name.node.as_str();
+                    Counts {
+                        fields: 1,
+                        aliases: usize::from(field.alias.is_some()),
+                        introspection: name == "__schema" || name == "__type",
+                    }
+                    .plus(self.selection_set(&field.selection_set.node))
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(spread.node.fragment_name.node.as_str())
+                }
+                Selection::InlineFragment(inline) => {
+                    self.selection_set(&inline.node.selection_set.node)
+                }
+            };
+            counts = counts.plus(here);
+        }
+        counts
+    }
+
+    fn fragment(&mut self, name: &'a str) -> Counts {
+        if let Some(counts) = self.memo.get(name) {
+            return *counts;
+        }
+        let Some((key, definition)) = self.fragments.get_key_value(name) else {
+            return Counts::default(); // unknown fragment: validation reports it
+        };
+        let key = key.as_str();
+        if !self.visiting.insert(key) {
+            self.cycle.get_or_insert(key);
+            return Counts::default();
+        }
+        let counts = self.selection_set(&definition.node.selection_set.node);
+        self.visiting.remove(key);
+        self.memo.insert(key, counts);
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    fn limits() -> QueryLimits {
+        QueryLimits {
+            max_fields: 100,
+            max_aliases: 3,
+            introspection: false,
+        }
+    }
+
+    #[test]
+    fn fragment_fan_out_is_counted_without_expanding_it() {
+        // Each level spreads the previous one 10 times: 10^8 fields once expanded.
+        let mut query = String::from("fragment F0 on Q { a b }\n");
+        for level in 1..=8 {
+            let spreads = format!("...F{} ", level - 1).repeat(10);
+            query.push_str(&format!("fragment F{level} on Q {{ {spreads} }}\n"));
+        }
+        query.push_str("{ ...F8 }");
+        let started = std::time::Instant::now();
+        let error = limits().check(&parse_query(&query).unwrap()).unwrap_err();
+        assert!(
+            error.message.contains("200000000 fields"),
+            "{}",
+            error.message
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn aliases_and_introspection_are_limited() {
+        let aliases = parse_query("{ a: x b: x c: x d: x }").unwrap();
+        assert!(
+            limits()
+                .check(&aliases)
+                .unwrap_err()
+                .message
+                .contains("aliases")
+        );
+        let intro = parse_query("{ __schema { types { name } } }").unwrap();
+        assert!(
+            limits()
+                .check(&intro)
+                .unwrap_err()
+                .message
+                .contains("introspection")
+        );
+        let small = parse_query("{ a: x b { c } ... on Q { d } }").unwrap();
+        assert!(limits().check(&small).is_ok());
+    }
+
+    #[test]
+    fn fragment_cycles_are_refused() {
+        let doc =
+            parse_query("fragment A on Q { ...B } fragment B on Q { ...A } { ...A }").unwrap();
+        assert!(
+            limits()
+                .check(&doc)
+                .unwrap_err()
+                .message
+                .contains("spreads itself")
+        );
+    }
+}

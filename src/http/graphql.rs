@@ -1,0 +1,369 @@
+//! The GraphQL endpoint, following GraphQL over HTTP:
+//! - `POST /graphql` with `application/json` runs any operation (batches bounded);
+//! - `GET /graphql?query=…` runs queries only (mutations → 405 with `Allow: POST`),
+//!   and without a query a browser gets GraphiQL;
+//! - POSTs a browser form could send cross-site (`text/plain`, urlencoded, multipart or
+//!   no `Content-Type`) are refused unless they carry a preflight header (CSRF);
+//! - the body is read under a size limit (413 PAYLOAD_TOO_LARGE);
+//! - every error leaves with an `extensions.code`; a panic while executing becomes a
+//!   generic INTERNAL_SERVER_ERROR response, never a dropped connection.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues};
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use serde::Deserialize;
+
+use super::AppState;
+use super::graphiql;
+use super::request_id::RequestId;
+use super::response::{ResponseFormat, error_response, internal_error, json_response};
+use crate::error::code;
+use crate::graphql::RequestContext;
+
+/// Headers that a cross-site HTML form cannot set; any one of them proves the request
+/// went through a CORS preflight (or came from a non-browser client).
+const PREFLIGHT_HEADERS: [&str; 3] = [
+    "graphql-require-preflight",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+];
+
+/// What the request body claims to be.
+enum BodyKind {
+    Json,
+    /// A type an HTML form or `fetch` without preflight can send cross-site.
+    BrowserSimple,
+    Other,
+}
+
+fn body_kind(headers: &HeaderMap) -> BodyKind {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return BodyKind::BrowserSimple;
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => BodyKind::Json,
+        "" | "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data" => {
+            BodyKind::BrowserSimple
+        }
+        _ => BodyKind::Other,
+    }
+}
+
+fn has_preflight_header(headers: &HeaderMap) -> bool {
+    PREFLIGHT_HEADERS
+        .iter()
+        .any(|name| headers.get(*name).is_some_and(|v| !v.as_bytes().is_empty()))
+}
+
+fn request_context(request_id: RequestId, peer: SocketAddr, headers: &HeaderMap) -> RequestContext {
+    RequestContext {
+        request_id: request_id.0,
+        ip: Some(peer.ip()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect()),
+    }
+}
+
+fn not_acceptable() -> Response {
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        ResponseFormat::Json,
+        code::BAD_USER_INPUT,
+        "Accept must allow application/graphql-response+json or application/json",
+    )
+}
+
+/// `POST /graphql`.
+pub async fn post_graphql(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(format) = ResponseFormat::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let settings = &state.settings;
+    match body_kind(&headers) {
+        BodyKind::Json => {}
+        BodyKind::BrowserSimple if settings.csrf_prevention && !has_preflight_header(&headers) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format,
+                code::BAD_USER_INPUT,
+                "refused as a possible cross-site request forgery: send Content-Type: \
+                 application/json (or a GraphQL-Require-Preflight header)",
+            );
+        }
+        BodyKind::BrowserSimple if !settings.csrf_prevention => {}
+        BodyKind::BrowserSimple | BodyKind::Other => {
+            return error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format,
+                code::BAD_USER_INPUT,
+                "Content-Type must be application/json",
+            );
+        }
+    }
+
+    let limit = settings.body_limit_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format,
+            code::PAYLOAD_TOO_LARGE,
+            &format!("request body exceeds the limit of {limit} bytes"),
+        )
+    };
+    if declared.is_some_and(|len| len > limit as u64) {
+        return too_large();
+    }
+    // Reading stops at the limit, so a body without Content-Length cannot exhaust memory.
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return too_large();
+    };
+
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format,
+                code::BAD_USER_INPUT,
+                &format!("body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch {
+        let refusal = if settings.max_batch == 0 {
+            Some("batched requests are disabled on this server".to_owned())
+        } else if requests.is_empty() || requests.len() > settings.max_batch {
+            Some(format!(
+                "a batch must hold between 1 and {} operations",
+                settings.max_batch
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refusal {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format,
+                code::BAD_USER_INPUT,
+                &message,
+            );
+        }
+    }
+    let context = request_context(request_id, peer, &headers);
+    execute(&state, batch, context, format).await
+}
+
+/// The query-string parameters of a GraphQL GET request (GraphQL over HTTP spells the
+/// operation `operationName`; async-graphql's own parser only knows `operation_name`).
+#[derive(Debug, Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName", alias = "operation_name")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl GetParams {
+    fn into_request(self) -> Result<Option<async_graphql::Request>, String> {
+        let Some(query) = self.query else {
+            return Ok(None);
+        };
+        let mut request = async_graphql::Request::new(query);
+        if let Some(name) = self.operation_name.filter(|n| !n.is_empty()) {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables.filter(|v| !v.is_empty()) {
+            let json = serde_json::from_str(&variables)
+                .map_err(|err| format!("`variables` is not JSON: {err}"))?;
+            request = request.variables(async_graphql::Variables::from_json(json));
+        }
+        if let Some(extensions) = self.extensions.filter(|v| !v.is_empty()) {
+            request.extensions = serde_json::from_str(&extensions)
+                .map_err(|err| format!("`extensions` is not a JSON object: {err}"))?;
+        }
+        Ok(Some(request))
+    }
+}
+
+/// `GET /graphql`: GraphiQL for browsers, queries for everyone else.
+pub async fn get_graphql(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let parsed = Query::<GetParams>::try_from_uri(&uri)
+        .map_err(|err| format!("invalid GraphQL GET request: {}", err.body_text()))
+        .and_then(|Query(params)| params.into_request());
+    let request = match parsed {
+        Ok(Some(request)) => Ok(request),
+        Ok(None) if state.settings.graphiql && wants_html(&headers) => return graphiql::page(),
+        Ok(None) => Err("missing the `query` parameter".to_owned()),
+        Err(message) => Err(message),
+    };
+    let Some(format) = ResponseFormat::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(message) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format,
+                code::BAD_USER_INPUT,
+                &message,
+            );
+        }
+    };
+    if !is_query_operation(&request.query, request.operation_name.as_deref()) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format,
+            code::BAD_USER_INPUT,
+            "only queries may be sent with GET; send mutations and subscriptions with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let context = request_context(request_id, peer, &headers);
+    execute(&state, BatchRequest::Single(request), context, format).await
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// False when the selected operation is a mutation or subscription. A document that does
+/// not parse, or names no operation clearly, counts as a query: the executor then
+/// reports the precise error.
+fn is_query_operation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return true;
+    };
+    let ty = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    !matches!(
+        ty,
+        Some(OperationType::Mutation | OperationType::Subscription)
+    )
+}
+
+async fn execute(
+    state: &AppState,
+    batch: BatchRequest,
+    context: RequestContext,
+    format: ResponseFormat,
+) -> Response {
+    let batch = batch.data(context);
+    let outcome = AssertUnwindSafe(state.schema.execute_batch(batch))
+        .catch_unwind()
+        .await;
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(panic) => {
+            super::response::log_panic(panic.as_ref());
+            return internal_error(format);
+        }
+    };
+    let status = match &mut response {
+        BatchResponse::Single(single) => {
+            ensure_error_codes(single);
+            request_error_status(single, format)
+        }
+        BatchResponse::Batch(all) => {
+            all.iter_mut().for_each(ensure_error_codes);
+            StatusCode::OK
+        }
+    };
+    json_response(status, format, &response).into_response()
+}
+
+/// Errors raised by our code carry a code already (see [`crate::error`]). The rest come
+/// from parsing, validation, argument coercion or the executor's limits: all of them
+/// are about the request the client sent.
+fn ensure_error_codes(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code::BAD_USER_INPUT);
+        }
+    }
+}
+
+/// Under `application/graphql-response+json`, a request that never reached execution
+/// (no data, only errors without a path) is a 400.
+fn request_error_status(response: &async_graphql::Response, format: ResponseFormat) -> StatusCode {
+    let not_executed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    if format == ResponseFormat::GraphqlResponseJson && not_executed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_queries_pass_the_get_check() {
+        assert!(is_query_operation("{ a }", None));
+        assert!(is_query_operation("query Q { a }", None));
+        assert!(!is_query_operation("mutation { a }", None));
+        assert!(!is_query_operation("subscription { a }", None));
+        assert!(!is_query_operation(
+            "query A { a } mutation B { b }",
+            Some("B")
+        ));
+        assert!(is_query_operation(
+            "query A { a } mutation B { b }",
+            Some("A")
+        ));
+        assert!(is_query_operation("not graphql", None));
+    }
+}

@@ -1,0 +1,97 @@
+//! The HTTP surface: routes, middleware order, and the state every handler shares.
+//!
+//! Middleware, outermost first: request id → trace span → panic catcher → timeout →
+//! compression. The request id is outermost so every log line of a request, even one
+//! written by a panicking handler, carries it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::graphql::AppSchema;
+
+mod graphiql;
+mod graphql;
+mod health;
+pub mod request_id;
+mod response;
+
+pub use response::graphql_error_body;
+
+/// HTTP-level settings of the GraphQL endpoint, taken from [`Config`].
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub body_limit_bytes: usize,
+    pub max_batch: usize,
+    pub csrf_prevention: bool,
+    pub graphiql: bool,
+}
+
+impl From<&Config> for HttpSettings {
+    fn from(config: &Config) -> Self {
+        HttpSettings {
+            body_limit_bytes: config.body_limit_bytes,
+            max_batch: config.max_batch,
+            csrf_prevention: config.csrf_prevention,
+            graphiql: config.graphiql,
+        }
+    }
+}
+
+/// What every handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: Db,
+    pub settings: Arc<HttpSettings>,
+}
+
+/// The complete router of the server.
+pub fn router(state: AppState, config: &Config) -> Router {
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql::get_graphql).post(graphql::post_graphql),
+        )
+        .route("/graphiql/{file}", get(graphiql::asset))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout(),
+        ))
+        .layer(CatchPanicLayer::custom(response::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_id::make_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(axum::middleware::from_fn(request_id::assign_request_id))
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"error":"not found"}"#,
+    )
+        .into_response()
+}

@@ -1,0 +1,133 @@
+//! Building and running the application: connect, migrate, build the schema and the
+//! router, bind the listener (port 0 picks a free port), and serve until a shutdown
+//! signal, letting in-flight requests finish within a grace period.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::graphql::{SchemaSettings, build_schema};
+use crate::http::{AppState, HttpSettings, router};
+
+/// A built, bound application, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Db,
+    grace: Duration,
+}
+
+impl Application {
+    /// Connects to the database (migrating it unless disabled), builds the schema and the
+    /// router, and binds `config.listen`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url, config.db_max_connections)
+            .await
+            .context("connecting to the database")?;
+        if config.migrate_on_start {
+            db.migrate_up().await.context("applying migrations")?;
+        }
+        Self::build_with_db(config, db).await
+    }
+
+    /// Like [`Application::build`] with an already connected database.
+    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+        let schema = build_schema(&SchemaSettings::from(&config), db.clone());
+        let state = AppState {
+            schema,
+            db: db.clone(),
+            settings: Arc::new(HttpSettings::from(&config)),
+        };
+        let router = router(state, &config);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        Ok(Application {
+            listener,
+            router,
+            db,
+            grace: Duration::from_secs(config.shutdown_grace_secs),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
+    }
+
+    /// The application's database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then stops accepting connections and waits up to
+    /// the grace period for in-flight requests.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
+            signal.await;
+            tracing::info!("shutdown signal received; finishing in-flight requests");
+            let _ = stopping_tx.send(true);
+        });
+        let grace = self.grace;
+        let deadline = async move {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server.into_future() => result,
+            () = deadline => {
+                tracing::warn!(?grace, "grace period over; dropping remaining connections");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

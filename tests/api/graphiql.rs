@@ -1,0 +1,77 @@
+//! GraphiQL is served with every asset from this server: it works offline.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn graphiql_is_served_with_its_assets_from_the_server_itself() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("id=\"graphiql\""));
+
+    let mut assets = Vec::new();
+    for marker in ["src=\"", "href=\""] {
+        for piece in html.split(marker).skip(1) {
+            assets.push(piece.split('"').next().unwrap().to_owned());
+        }
+    }
+    assert!(
+        assets.len() >= 5,
+        "page loads its scripts and styles: {assets:?}"
+    );
+    for asset in &assets {
+        assert!(
+            asset.starts_with('/'),
+            "{asset} must be served by this server, not a CDN"
+        );
+        let response = app.client.get(app.url(asset)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.len() > 100, "{asset} has content");
+    }
+    let bundle = app
+        .client
+        .get(app.url("/graphiql/graphiql.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        bundle.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert!(bundle.text().await.unwrap().contains("createFetcher"));
+}
+
+#[tokio::test]
+async fn non_browser_get_without_query_is_a_clear_error() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let missing = app
+        .client
+        .get(app.url("/graphiql/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests: each test starts the real application on 127.0.0.1:0 with a fresh
+//! database (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set) and talks
+//! HTTP to it. One test binary with modules keeps link time down.
+
+mod helpers;
+
+mod cli;
+mod database;
+mod graphiql;
+mod graphql_http;
+mod limits_and_errors;
+mod operations;
