@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{AuthSettings, Config};
 
 /// clientgraph — multi-tenant GraphQL API server for client management.
 #[derive(Debug, Parser)]
@@ -31,14 +31,29 @@ pub enum Command {
     Migrate {
         #[command(subcommand)]
         action: MigrateAction,
-        /// Database to migrate.
-        #[arg(
-            long,
-            env = "DATABASE_URL",
-            default_value = "sqlite://clientgraph.db?mode=rwc",
-            global = true
-        )]
-        database_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    /// Mint an access token for a user (for scripts); prints only the token.
+    Token {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// Lifetime in minutes.
+        #[arg(long, default_value_t = 15)]
+        ttl_minutes: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        auth: AuthSettings,
     },
     /// Exit 0 when the server at `--url` answers its liveness probe (for container
     /// HEALTHCHECKs; needs no curl in the image).
@@ -66,6 +81,38 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub config: Config,
+}
+
+/// The database of a maintenance command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Database URL (as for `serve`).
+    #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TenantAction {
+    /// Create a tenant with its first admin; prints the admin's password unless one is
+    /// given on standard input with `--password-stdin`.
+    Create {
+        /// Short unique name (a-z, 0-9, hyphens), used to sign in.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        /// The admin's full name (defaults to "Administrator").
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+        /// Read the admin's password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

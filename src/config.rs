@@ -19,6 +19,102 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where the server runs; production refuses unsafe settings (e.g. a weak JWT secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// A secret setting: never printed by `Debug`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// The embedded default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://clientgraph.db?mode=rwc";
+
+/// Shortest JWT secret accepted in production (bytes).
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+/// Token settings, shared by `serve` and the `token` CLI so both sign alike.
+#[derive(Debug, Clone, Args)]
+pub struct AuthSettings {
+    /// HMAC secret signing access tokens (≥ 32 bytes; required in production). In
+    /// development a random one is generated when unset (tokens then die on restart).
+    #[arg(long, env = "CLIENTGRAPH_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// `iss` claim of access tokens.
+    #[arg(long, env = "CLIENTGRAPH_JWT_ISSUER", default_value = "clientgraph")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim of access tokens.
+    #[arg(
+        long,
+        env = "CLIENTGRAPH_JWT_AUDIENCE",
+        default_value = "clientgraph-api"
+    )]
+    pub jwt_audience: String,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "CLIENTGRAPH_ACCESS_TOKEN_TTL_SECS", default_value_t = 15 * 60)]
+    pub access_token_ttl_secs: i64,
+
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "CLIENTGRAPH_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: i64,
+
+    /// `development` or `production` (production refuses a missing or short JWT secret).
+    #[arg(long = "env", env = "CLIENTGRAPH_ENV", value_enum, default_value_t = Environment::Development)]
+    pub environment: Environment,
+}
+
+impl AuthSettings {
+    /// The signing secret, checked: production needs a configured secret of at least
+    /// [`MIN_JWT_SECRET_LEN`] bytes; development falls back to a random one.
+    pub fn signing_secret(&self) -> anyhow::Result<Vec<u8>> {
+        match (&self.jwt_secret, self.environment) {
+            (Some(secret), Environment::Production)
+                if secret.expose().len() < MIN_JWT_SECRET_LEN =>
+            {
+                anyhow::bail!(
+                    "CLIENTGRAPH_JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} bytes in production"
+                )
+            }
+            (Some(secret), _) => Ok(secret.expose().as_bytes().to_vec()),
+            (None, Environment::Production) => {
+                anyhow::bail!("CLIENTGRAPH_JWT_SECRET is required in production")
+            }
+            (None, Environment::Development) => {
+                tracing::warn!(
+                    "CLIENTGRAPH_JWT_SECRET is not set: using a random secret; tokens will not \
+                     survive a restart and `clientgraph token` cannot mint tokens for this server"
+                );
+                Ok(crate::auth::secrets::generate("").into_bytes())
+            }
+        }
+    }
+}
+
 /// Every setting of the server. Flags take precedence over environment variables.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -102,6 +198,13 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "CLIENTGRAPH_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+
+    /// Failed logins per account (tenant + email) within 15 minutes before back-off.
+    #[arg(long, env = "CLIENTGRAPH_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+
+    #[command(flatten)]
+    pub auth: AuthSettings,
 }
 
 impl Config {

@@ -1,45 +1,62 @@
-//! Demo data for `serve --demo`: a demo tenant and a second tenant, so a newcomer can
-//! explore the API (and its tenancy) in GraphiQL at once. Seeding is idempotent.
+//! Demo data for `serve --demo`: tenant `demo` with one user per role and a second
+//! tenant `globex`, so a newcomer can sign in with any role in GraphiQL and see tenancy
+//! at work. Seeding is idempotent: whatever exists already is kept.
 
-use chrono::Utc;
-use entity::tenant;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-
+use crate::auth::Role;
 use crate::db::Db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::service::TenantScope;
+use crate::service::tenants::{self, FirstAdmin};
+use crate::service::users::{self, NewUser};
 
-/// Tenants the demo creates: (slug, name).
+/// The demo tenants: (slug, name).
 pub const DEMO_TENANTS: [(&str, &str); 2] =
     [("demo", "Demo Agency"), ("globex", "Globex Services")];
 
-/// Creates whatever part of the demo data is missing.
+/// The password of every demo user (documented in the README; demo data only).
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// The demo user of `role` in tenant `slug`.
+pub fn demo_email(slug: &str, role: Role) -> String {
+    format!("{}@{slug}.example", role.as_str())
+}
+
+/// Creates whatever part of the demo data is missing and prints how to sign in.
 pub async fn seed(db: &Db) -> AppResult<()> {
     for (slug, name) in DEMO_TENANTS {
-        db.write(move |txn| {
-            Box::pin(async move {
-                let exists = tenant::Entity::find()
-                    .filter(tenant::Column::Slug.eq(slug))
-                    .one(txn)
-                    .await?
-                    .is_some();
-                if !exists {
-                    let now = Utc::now();
-                    tenant::ActiveModel {
-                        id: Set(uuid::Uuid::now_v7()),
-                        slug: Set(slug.to_owned()),
-                        name: Set(name.to_owned()),
-                        settings: Set(serde_json::json!({})),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                    }
-                    .insert(txn)
-                    .await?;
-                }
-                Ok(())
-            })
-        })
-        .await?;
+        let admin = FirstAdmin {
+            email: demo_email(slug, Role::Admin),
+            full_name: format!("{name} Admin"),
+            password: DEMO_PASSWORD.to_owned(),
+        };
+        match tenants::create_with_admin(db, slug, name, admin).await {
+            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Err(err) => return Err(err),
+        }
     }
-    tracing::info!("demo data ready: tenants {:?}", DEMO_TENANTS.map(|t| t.0));
+    let demo = tenants::by_slug(db, "demo").await?;
+    let scope = TenantScope::system(demo.id);
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+        let user = NewUser {
+            email: demo_email("demo", role),
+            full_name: format!("Demo {}", role.as_str()),
+            role,
+            password: DEMO_PASSWORD.to_owned(),
+        };
+        match users::create(db, &scope, user).await {
+            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    println!(
+        "demo data ready. Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):"
+    );
+    for role in Role::ALL {
+        println!("  {:<11} {}", role.as_str(), demo_email("demo", role));
+    }
+    println!(
+        "  (tenant \"globex\" has {})",
+        demo_email("globex", Role::Admin)
+    );
     Ok(())
 }

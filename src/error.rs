@@ -121,13 +121,35 @@ where
 /// async-graphql's blanket `Display` conversion, so nothing else can reach a client).
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        if let AppError::Internal(inner) = &err {
+        graphql_error(&err)
+    }
+}
+
+/// A DataLoader's error: one error shared by every key of a batch.
+#[derive(Debug, Clone)]
+pub struct LoadError(pub std::sync::Arc<AppError>);
+
+impl From<AppError> for LoadError {
+    fn from(err: AppError) -> Self {
+        LoadError(std::sync::Arc::new(err))
+    }
+}
+
+impl From<LoadError> for async_graphql::Error {
+    fn from(err: LoadError) -> Self {
+        graphql_error(&err.0)
+    }
+}
+
+fn graphql_error(err: &AppError) -> async_graphql::Error {
+    {
+        if let AppError::Internal(inner) = err {
             tracing::error!(error = format!("{inner:#}"), "internal error");
         }
         let message = err.public_message();
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", err.code());
-            match &err {
+            match err {
                 AppError::BadUserInput {
                     field: Some(field), ..
                 } => ext.set("field", field.as_str()),

@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) only parses the command line; everything it runs lives
 //! here so integration tests can start the very same application on port 0.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod graphql;
 pub mod healthcheck;
 pub mod http;
+pub mod service;
 pub mod startup;
 pub mod telemetry;
 

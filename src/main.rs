@@ -3,8 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use clientgraph::cli::{Cli, Command, MigrateAction, ServeArgs};
+use clientgraph::auth::JwtKeys;
+use clientgraph::cli::{Cli, Command, MigrateAction, ServeArgs, TenantAction};
+use clientgraph::config::AuthSettings;
 use clientgraph::db::Db;
+use clientgraph::service::tenants::{self, FirstAdmin};
 use clientgraph::{Application, demo, telemetry};
 
 #[tokio::main]
@@ -13,10 +16,17 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Migrate {
-            action,
-            database_url,
-        }) => migrate(action, &database_url).await,
+        Some(Command::Migrate { action, database }) => {
+            migrate(action, &database.database_url).await
+        }
+        Some(Command::Tenant { action }) => tenant(action).await,
+        Some(Command::Token {
+            tenant,
+            email,
+            ttl_minutes,
+            database,
+            auth,
+        }) => token(&tenant, &email, ttl_minutes, &database.database_url, &auth).await,
         Some(Command::ExportSchema { out }) => export_schema(&out),
         Some(Command::Healthcheck { url }) => clientgraph::healthcheck::probe(&url).await,
     };
@@ -60,6 +70,73 @@ async fn migrate(action: MigrateAction, database_url: &str) -> anyhow::Result<()
     for (name, applied) in db.migration_status().await? {
         println!("{} {name}", if applied { "applied" } else { "pending" });
     }
+    Ok(())
+}
+
+async fn tenant(action: TenantAction) -> anyhow::Result<()> {
+    let TenantAction::Create {
+        slug,
+        name,
+        admin_email,
+        admin_name,
+        password_stdin,
+        database,
+    } = action;
+    let db = Db::connect(&database.database_url, 1).await?;
+    db.migrate_up().await?;
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (clientgraph::auth::secrets::generate_password(), true)
+    };
+    let admin = FirstAdmin {
+        email: admin_email,
+        full_name: admin_name,
+        password: password.clone(),
+    };
+    let (tenant, user) = tenants::create_with_admin(&db, &slug, &name, admin).await?;
+    println!(
+        "tenant {} ({}) created with admin {}",
+        tenant.slug, tenant.id, user.email
+    );
+    if generated {
+        println!("admin password: {password}");
+    }
+    Ok(())
+}
+
+async fn token(
+    tenant: &str,
+    email: &str,
+    ttl_minutes: i64,
+    database_url: &str,
+    auth: &AuthSettings,
+) -> anyhow::Result<()> {
+    if auth.jwt_secret.is_none() {
+        anyhow::bail!(
+            "set CLIENTGRAPH_JWT_SECRET to the server's secret, or the token will not verify there"
+        );
+    }
+    let db = Db::connect(database_url, 1).await?;
+    let user = clientgraph::service::sessions::user_for_token(&db, tenant, email).await?;
+    let role = clientgraph::auth::Role::parse(&user.role)
+        .ok_or_else(|| anyhow::anyhow!("unknown role"))?;
+    let keys = JwtKeys::new(
+        &auth.signing_secret()?,
+        &auth.jwt_issuer,
+        &auth.jwt_audience,
+        chrono::Duration::seconds(auth.access_token_ttl_secs),
+    );
+    let issued = keys.issue_with_ttl(
+        user.id,
+        user.tenant_id,
+        uuid::Uuid::now_v7(),
+        role,
+        chrono::Duration::minutes(ttl_minutes),
+    )?;
+    println!("{}", issued.token);
     Ok(())
 }
 

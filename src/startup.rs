@@ -11,10 +11,13 @@ use anyhow::Context as _;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
+use crate::auth::{Authenticator, JwtKeys};
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::{SchemaSettings, build_schema};
 use crate::http::{AppState, HttpSettings, router};
+use crate::service::sessions::Sessions;
 
 /// A built, bound application, ready to serve.
 pub struct Application {
@@ -39,9 +42,26 @@ impl Application {
 
     /// Like [`Application::build`] with an already connected database.
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
-        let schema = build_schema(&SchemaSettings::from(&config), db.clone());
+        let auth = &config.auth;
+        let jwt = JwtKeys::new(
+            &auth.signing_secret()?,
+            &auth.jwt_issuer,
+            &auth.jwt_audience,
+            chrono::Duration::seconds(auth.access_token_ttl_secs),
+        );
+        let throttle = LoginThrottle::new(ThrottlePolicy {
+            account_failures: config.login_max_failures.max(1),
+            ..ThrottlePolicy::default()
+        });
+        let sessions = Arc::new(Sessions::new(
+            jwt.clone(),
+            chrono::Duration::seconds(auth.refresh_token_ttl_secs),
+            throttle,
+        ));
+        let schema = build_schema(&SchemaSettings::from(&config), db.clone(), sessions);
         let state = AppState {
             schema,
+            authenticator: Authenticator::new(jwt, db.clone()),
             db: db.clone(),
             settings: Arc::new(HttpSettings::from(&config)),
         };

@@ -3,4 +3,10 @@
 //! These are plain data mappings: no GraphQL derives (they would expose `tenant_id`)
 //! and no business rules; those live in the server crate's `service/` and `graphql/`.
 
+pub mod api_key;
+pub mod audit_event;
+pub mod event_outbox;
+pub mod refresh_token;
+pub mod revoked_token;
 pub mod tenant;
+pub mod user;

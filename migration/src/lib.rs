@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::{MigrationStatus, seaql_migrations};
 
 mod m20261122_000001_create_tenants;
+mod m20261122_000002_create_identity;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -15,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_create_tenants::Migration)]
+        vec![
+            Box::new(m20261122_000001_create_tenants::Migration),
+            Box::new(m20261122_000002_create_identity::Migration),
+        ]
     }
 }

@@ -1,8 +1,19 @@
-//! Data attached to each GraphQL request by the HTTP handler.
+//! Data attached to each GraphQL request by the HTTP handler, and accessors resolvers
+//! use to reach it.
 
 use std::net::IpAddr;
 
-/// Where a request came from; recorded in logs and, later, in audit events.
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Result};
+use uuid::Uuid;
+
+use crate::auth::AuthContext;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::graphql::loaders::UserLoader;
+use crate::service::TenantScope;
+
+/// Where a request came from; recorded in logs and audit events.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     /// The request id (from `X-Request-Id` or generated), echoed in the response.
@@ -11,4 +22,52 @@ pub struct RequestContext {
     pub ip: Option<IpAddr>,
     /// The `User-Agent` header, if any.
     pub user_agent: Option<String>,
+}
+
+/// Attaches the per-request data to one GraphQL request: request metadata always; for
+/// an authenticated caller also its context, its tenant scope and fresh DataLoaders
+/// bound to that scope (never shared between requests or tenants).
+pub fn attach(
+    request: async_graphql::Request,
+    db: &Db,
+    meta: &RequestContext,
+    auth: Option<&AuthContext>,
+) -> async_graphql::Request {
+    let request = request.data(meta.clone());
+    match auth {
+        None => request,
+        Some(auth) => {
+            let scope = TenantScope::for_request(auth, meta);
+            let users = DataLoader::new(
+                UserLoader {
+                    db: db.clone(),
+                    scope: scope.clone(),
+                },
+                tokio::spawn,
+            );
+            request.data(auth.clone()).data(scope).data(users)
+        }
+    }
+}
+
+/// The process-wide database handle.
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a Db> {
+    ctx.data::<Db>()
+}
+
+/// The caller's tenant scope, or UNAUTHENTICATED.
+pub fn scope<'a>(ctx: &Context<'a>) -> Result<&'a TenantScope> {
+    ctx.data_opt::<TenantScope>()
+        .ok_or_else(|| AppError::Unauthenticated("sign in first".into()).into())
+}
+
+/// The request metadata.
+pub fn request_meta<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+}
+
+/// Parses an `ID` argument as a UUID; a malformed id names its field.
+pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }

@@ -4,10 +4,15 @@
 //! GraphQL type. Per-request data (request metadata now, credentials and DataLoaders
 //! later) is attached by the HTTP handler, never cached on the schema.
 
+pub mod connection;
 pub mod context;
+pub mod guards;
 pub mod limits;
+pub mod loaders;
+pub mod mutation;
 pub mod query;
 mod schema;
+pub mod types;
 
 pub use context::RequestContext;
 pub use schema::{AppSchema, SchemaSettings, build_schema, sdl};

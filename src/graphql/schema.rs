@@ -1,14 +1,18 @@
 //! Building the schema once per process, with its limits, and exporting its SDL.
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::limits::QueryLimits;
+use crate::graphql::mutation::MutationRoot;
 use crate::graphql::query::QueryRoot;
+use crate::service::sessions::Sessions;
 
 /// The executable schema of clientgraph.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema-level limits, taken from [`Config`].
 #[derive(Debug, Clone)]
@@ -32,18 +36,24 @@ impl From<&Config> for SchemaSettings {
     }
 }
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
 }
 
-/// The schema the server executes. `db` is process-wide; per-request data is attached
-/// to each request by the HTTP handler.
-pub fn build_schema(settings: &SchemaSettings, db: Db) -> AppSchema {
+/// The schema the server executes. `db` and `sessions` are process-wide; per-request
+/// data (credentials, tenant scope, DataLoaders) is attached to each request by the
+/// HTTP handler (see `context::attach`), never to the schema.
+pub fn build_schema(settings: &SchemaSettings, db: Db, sessions: Arc<Sessions>) -> AppSchema {
     let mut builder = builder()
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .extension(settings.limits.clone())
-        .data(db);
+        .data(db)
+        .data(sessions);
     if !settings.limits.introspection {
         // Suggestions ("Did you mean …") would leak field names introspection hides.
         builder = builder.disable_introspection().disable_suggestions();

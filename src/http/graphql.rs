@@ -25,8 +25,8 @@ use super::AppState;
 use super::graphiql;
 use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response, internal_error, json_response};
-use crate::error::code;
-use crate::graphql::RequestContext;
+use crate::error::{AppError, code};
+use crate::graphql::{RequestContext, context};
 
 /// Headers that a cross-site HTML form cannot set; any one of them proves the request
 /// went through a CORS preflight (or came from a non-browser client).
@@ -178,7 +178,7 @@ pub async fn post_graphql(
         }
     }
     let context = request_context(request_id, peer, &headers);
-    execute(&state, batch, context, format).await
+    execute(&state, &headers, batch, context, format).await
 }
 
 /// The query-string parameters of a GraphQL GET request (GraphQL over HTTP spells the
@@ -258,7 +258,14 @@ pub async fn get_graphql(
         return response;
     }
     let context = request_context(request_id, peer, &headers);
-    execute(&state, BatchRequest::Single(request), context, format).await
+    execute(
+        &state,
+        &headers,
+        BatchRequest::Single(request),
+        context,
+        format,
+    )
+    .await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -291,11 +298,49 @@ fn is_query_operation(query: &str, operation_name: Option<&str>) -> bool {
 
 async fn execute(
     state: &AppState,
+    headers: &HeaderMap,
     batch: BatchRequest,
-    context: RequestContext,
+    meta: RequestContext,
     format: ResponseFormat,
 ) -> Response {
-    let batch = batch.data(context);
+    // An invalid credential fails the whole request: acting as anonymous instead would
+    // hide the client's mistake behind confusing field errors.
+    let auth = match state
+        .authenticator
+        .authenticate(headers.get(header::AUTHORIZATION))
+        .await
+    {
+        Ok(auth) => auth,
+        Err(AppError::Internal(cause)) => {
+            tracing::error!(
+                error = format!("{cause:#}"),
+                "authentication failed internally"
+            );
+            return internal_error(format);
+        }
+        Err(err) => {
+            let mut response = error_response(
+                StatusCode::UNAUTHORIZED,
+                format,
+                err.code(),
+                &err.public_message(),
+            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    };
+    if let Some(auth) = &auth {
+        tracing::Span::current().record("tenant_id", tracing::field::display(auth.tenant_id));
+    }
+    let attach = |request| context::attach(request, &state.db, &meta, auth.as_ref());
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(attach(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(attach).collect())
+        }
+    };
     let outcome = AssertUnwindSafe(state.schema.execute_batch(batch))
         .catch_unwind()
         .await;

@@ -17,6 +17,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::AppSchema;
@@ -53,6 +54,7 @@ impl From<&Config> for HttpSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    pub authenticator: Authenticator,
     pub db: Db,
     pub settings: Arc<HttpSettings>,
 }

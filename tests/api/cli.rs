@@ -129,3 +129,108 @@ async fn healthcheck_subcommand_probes_a_running_server() {
         .unwrap();
     assert!(!missing.success());
 }
+
+#[tokio::test]
+async fn tenant_create_prints_a_working_password_and_token_mints_a_working_token() {
+    use crate::helpers::{TEST_JWT_SECRET, spawn_app_on};
+    let (database, url) = TestDatabase::create().await;
+    let output = Command::new(BIN)
+        .args([
+            "tenant",
+            "create",
+            "--slug",
+            "initech",
+            "--name",
+            "Initech",
+            "--admin-email",
+            "boss@initech.test",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("admin password: "))
+        .expect("password printed")
+        .to_owned();
+
+    let token = Command::new(BIN)
+        .args([
+            "token",
+            "--tenant",
+            "initech",
+            "--email",
+            "boss@initech.test",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("CLIENTGRAPH_JWT_SECRET", TEST_JWT_SECRET)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let token = String::from_utf8(token.stdout).unwrap();
+    assert_eq!(token.lines().count(), 1, "only the token on stdout");
+
+    let app = spawn_app_on(database, &url, |_| {}).await;
+    let body = app.login("initech", "boss@initech.test", &password).await;
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+    let me = app
+        .graphql_as(
+            token.trim(),
+            "{ viewer { role user { email } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(me["data"]["viewer"]["role"], "ADMIN");
+    assert_eq!(me["data"]["viewer"]["user"]["email"], "boss@initech.test");
+
+    // Without the shared secret the CLI refuses rather than mint a useless token.
+    let refused = Command::new(BIN)
+        .args([
+            "token",
+            "--tenant",
+            "initech",
+            "--email",
+            "boss@initech.test",
+        ])
+        .env("DATABASE_URL", &url)
+        .env_remove("CLIENTGRAPH_JWT_SECRET")
+        .output()
+        .await
+        .unwrap();
+    assert!(!refused.status.success());
+}
+
+#[tokio::test]
+async fn production_mode_refuses_a_missing_or_short_jwt_secret() {
+    let (_database, url) = TestDatabase::create().await;
+    for secret in [None, Some("too-short")] {
+        let mut command = Command::new(BIN);
+        command
+            .args(["serve"])
+            .env("DATABASE_URL", &url)
+            .env("CLIENTGRAPH_ENV", "production")
+            .env("CLIENTGRAPH_LISTEN", "127.0.0.1:0")
+            .env_remove("CLIENTGRAPH_JWT_SECRET");
+        if let Some(secret) = secret {
+            command.env("CLIENTGRAPH_JWT_SECRET", secret);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("CLIENTGRAPH_JWT_SECRET"));
+    }
+}

@@ -2,7 +2,11 @@
 
 use std::net::SocketAddr;
 
+use clientgraph::auth::{JwtKeys, Role};
 use clientgraph::db::Db;
+use clientgraph::service::TenantScope;
+use clientgraph::service::tenants::{self, FirstAdmin};
+use clientgraph::service::users::{self, NewUser};
 use clientgraph::{Application, Config};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -95,10 +99,23 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The JWT secret of test servers (so tests can mint and forge tokens).
+pub const TEST_JWT_SECRET: &str = "test-secret-for-clientgraph-0123456789abcdef";
+
 /// Starts the app after `configure` adjusts the settings.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let (database, database_url) = TestDatabase::create().await;
-    let mut config = Config::with_database(&database_url);
+    spawn_app_on(database, &database_url, configure).await
+}
+
+/// Starts the app on an existing test database.
+pub async fn spawn_app_on(
+    database: TestDatabase,
+    database_url: &str,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    let mut config = Config::with_database(database_url);
+    config.auth.jwt_secret = Some(TEST_JWT_SECRET.parse().unwrap());
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.db_max_connections = 5;
     configure(&mut config);
@@ -143,6 +160,128 @@ impl TestApp {
         assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
         response.json().await.expect("JSON body")
     }
+}
+
+/// A tenant made for a test, with its first admin.
+pub struct TestTenant {
+    pub id: uuid::Uuid,
+    pub slug: String,
+    pub admin_email: String,
+}
+
+/// Password of every user tests create.
+pub const TEST_PASSWORD: &str = "test-password-123";
+
+impl TestApp {
+    /// The keys the server signs with.
+    pub fn jwt_keys(&self) -> JwtKeys {
+        JwtKeys::new(
+            TEST_JWT_SECRET.as_bytes(),
+            "clientgraph",
+            "clientgraph-api",
+            chrono::Duration::minutes(15),
+        )
+    }
+
+    /// Creates a tenant with an admin (as the CLI does).
+    pub async fn create_tenant(&self, slug: &str) -> TestTenant {
+        let admin_email = format!("admin@{slug}.test");
+        let admin = FirstAdmin {
+            email: admin_email.clone(),
+            full_name: format!("{slug} admin"),
+            password: TEST_PASSWORD.into(),
+        };
+        let (tenant, _) = tenants::create_with_admin(&self.db, slug, &format!("{slug} Inc"), admin)
+            .await
+            .expect("tenant created");
+        TestTenant {
+            id: tenant.id,
+            slug: tenant.slug,
+            admin_email,
+        }
+    }
+
+    /// Creates a user with `role` in `tenant`; returns its id and email.
+    pub async fn create_user(&self, tenant: &TestTenant, role: Role) -> (uuid::Uuid, String) {
+        let email = format!(
+            "{}-{}@{}.test",
+            role.as_str(),
+            uuid::Uuid::new_v4().simple(),
+            tenant.slug
+        );
+        let user = users::create(
+            &self.db,
+            &TenantScope::system(tenant.id),
+            NewUser {
+                email: email.clone(),
+                full_name: format!("A {}", role.as_str()),
+                role,
+                password: TEST_PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("user created");
+        (user.id, email)
+    }
+
+    /// A fresh access token of a new user with `role` (minted, no login round trip).
+    pub async fn token(&self, tenant: &TestTenant, role: Role) -> String {
+        let (user_id, _) = self.create_user(tenant, role).await;
+        self.token_for(tenant, user_id, role)
+    }
+
+    /// A fresh access token for an existing user.
+    pub fn token_for(&self, tenant: &TestTenant, user_id: uuid::Uuid, role: Role) -> String {
+        self.jwt_keys()
+            .issue(user_id, tenant.id, uuid::Uuid::now_v7(), role)
+            .expect("token minted")
+            .token
+    }
+
+    /// `login` through GraphQL; returns the whole response body.
+    pub async fn login(&self, tenant: &str, email: &str, password: &str) -> Value {
+        self.graphql(
+            "mutation($t: String!, $e: String!, $p: String!) { login(tenant: $t, email: $e, password: $p) { accessToken refreshToken expiresAt } }",
+            json!({ "t": tenant, "e": email, "p": password }),
+        )
+        .await
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>`.
+    pub async fn post_graphql_as(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Runs a query as the bearer of `token`, asserting a 200.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.post_graphql_as(token, query, variables).await;
+        assert_eq!(response.status(), 200, "authenticated request answered 200");
+        response.json().await.expect("JSON body")
+    }
+}
+
+/// Every `extensions.code` of a response's errors.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The `extensions.code` of the first error, if any.

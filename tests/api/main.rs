@@ -4,9 +4,13 @@
 
 mod helpers;
 
+mod auth_tokens;
 mod cli;
 mod database;
 mod graphiql;
 mod graphql_http;
 mod limits_and_errors;
 mod operations;
+mod permissions;
+mod tenancy;
+mod users_admin;

@@ -2,11 +2,21 @@
 
 use async_graphql::MergedObject;
 
+mod api_keys;
+mod audit;
 mod server_info;
+mod users;
+mod viewer;
 
 pub use server_info::ServerInfo;
 
 /// Every query of clientgraph.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(server_info::ServerInfoQuery);
+pub struct QueryRoot(
+    server_info::ServerInfoQuery,
+    viewer::ViewerQuery,
+    users::UsersQuery,
+    api_keys::ApiKeysQuery,
+    audit::AuditQuery,
+);

@@ -1,0 +1,25 @@
+//! GraphQL output types. Each wraps a model and exposes chosen fields (never
+//! `tenant_id`, password hashes or secret hashes).
+
+mod api_key;
+mod audit_event;
+mod session;
+mod tenant;
+mod user;
+mod viewer;
+
+pub use api_key::{ApiKey, CreatedApiKey};
+pub use audit_event::{AuditEvent, AuditEventConnectionFields};
+pub use session::AuthPayload;
+pub use tenant::Tenant;
+pub use user::{User, UserConnectionFields};
+pub use viewer::Viewer;
+
+use crate::auth::Role;
+use crate::error::AppError;
+
+/// A stored role name as the GraphQL enum; an unknown name is a data error.
+pub(crate) fn stored_role(name: &str) -> Result<Role, AppError> {
+    Role::parse(name)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown stored role {name:?}")))
+}

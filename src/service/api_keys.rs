@@ -1,0 +1,135 @@
+//! API keys for partners: created with a role and an optional expiry, shown once,
+//! stored as a SHA-256 hash, revocable.
+
+use chrono::{DateTime, Utc};
+use entity::api_key;
+use sea_orm::{ActiveModelTrait, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::change::{self, Change, FieldChanges};
+use super::{TenantScope, validate};
+use crate::auth::{Role, secrets};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+/// Most keys listed by `apiKeys` (newest first).
+const LIST_LIMIT: u64 = 500;
+
+/// Characters of the secret kept visible as `prefix`.
+const VISIBLE_PREFIX: usize = 12;
+
+/// Creates a key; returns it with its secret, which is never retrievable again.
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    name: &str,
+    role: Role,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<(api_key::Model, String)> {
+    let name = validate::text("name", name, 1, 100)?;
+    if expires_at.is_some_and(|at| at <= Utc::now()) {
+        return Err(AppError::bad_input(
+            "expiresAt",
+            "expiresAt must be in the future",
+        ));
+    }
+    let secret = secrets::generate(secrets::API_KEY_PREFIX);
+    let prefix: String = secret.chars().take(VISIBLE_PREFIX).collect();
+    let hash = secrets::digest(&secret);
+    let scope = scope.clone();
+    let key = db
+        .write(move |txn| {
+            Box::pin(async move {
+                let created = api_key::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    tenant_id: Set(scope.tenant_id()),
+                    name: Set(name),
+                    role: Set(role.as_str().to_owned()),
+                    prefix: Set(prefix),
+                    secret_hash: Set(hash),
+                    expires_at: Set(expires_at),
+                    last_used_at: Set(None),
+                    revoked_at: Set(None),
+                    created_by: Set(scope.actor().id),
+                    created_at: Set(Utc::now()),
+                }
+                .insert(txn)
+                .await?;
+                change::record(
+                    txn,
+                    &scope,
+                    Change {
+                        action: "api_key.created",
+                        entity_type: "api_key",
+                        entity_id: Some(created.id),
+                        changes: FieldChanges::new()
+                            .initial("name", &created.name)
+                            .initial("role", &created.role)
+                            .initial("expiresAt", created.expires_at)
+                            .secret("secret"),
+                        payload: json!({ "id": created.id, "name": created.name, "role": created.role }),
+                    },
+                )
+                .await?;
+                Ok(created)
+            })
+        })
+        .await?;
+    Ok((key, secret))
+}
+
+/// Revokes key `id`; it stops working at once. Revoking twice is harmless.
+pub async fn revoke(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let key = scope
+                .find_by_id::<api_key::Entity>(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("API key"))?;
+            if key.revoked_at.is_some() {
+                return Ok(key);
+            }
+            let now = Utc::now();
+            let mut model: api_key::ActiveModel = key.into();
+            model.revoked_at = Set(Some(now));
+            let revoked = model.update(txn).await?;
+            change::record(
+                txn,
+                &scope,
+                Change {
+                    action: "api_key.revoked",
+                    entity_type: "api_key",
+                    entity_id: Some(revoked.id),
+                    changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
+                    payload: json!({ "id": revoked.id, "name": revoked.name }),
+                },
+            )
+            .await?;
+            Ok(revoked)
+        })
+    })
+    .await
+}
+
+/// The tenant's keys, newest first.
+pub async fn list(db: &Db, scope: &TenantScope) -> AppResult<Vec<api_key::Model>> {
+    Ok(scope
+        .select::<api_key::Entity>()
+        .order_by_desc(api_key::Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db.conn())
+        .await?)
+}
+
+/// One key of the scope's tenant.
+pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key::Model> {
+    scope
+        .find_by_id::<api_key::Entity>(id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound("API key"))
+}

@@ -1,0 +1,122 @@
+//! The change record: every mutation calls [`record`] inside its own transaction, which
+//! writes one `audit_events` row (actor, action, entity, field-level changes, request
+//! metadata) and one `event_outbox` row (the domain event for subscriptions and
+//! webhooks). Both commit or roll back with the change itself.
+//!
+//! Secrets never enter a record: [`FieldChanges::secret`] notes *that* a field changed,
+//! not its value.
+
+use chrono::Utc;
+use entity::{audit_event, event_outbox};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::TenantScope;
+use crate::error::{AppError, AppResult};
+
+/// Field name → `{ "from": …, "to": … }`.
+#[derive(Debug, Default, Clone)]
+pub struct FieldChanges(Map<String, Value>);
+
+fn to_json(value: impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+impl FieldChanges {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `field` when `from` and `to` differ.
+    pub fn set(mut self, field: &str, from: impl Serialize, to: impl Serialize) -> Self {
+        let (from, to) = (to_json(from), to_json(to));
+        if from != to {
+            self.0
+                .insert(field.to_owned(), json!({ "from": from, "to": to }));
+        }
+        self
+    }
+
+    /// Records the initial value of `field` (creations).
+    pub fn initial(self, field: &str, to: impl Serialize) -> Self {
+        self.set(field, Value::Null, to)
+    }
+
+    /// Records that a secret field changed, without any value.
+    pub fn secret(mut self, field: &str) -> Self {
+        self.0.insert(field.to_owned(), json!({ "changed": true }));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// One change to record.
+#[derive(Debug)]
+pub struct Change {
+    /// Audit action and event type, `entity.verb` (e.g. `user.created`).
+    pub action: &'static str,
+    /// The kind of entity (e.g. `user`).
+    pub entity_type: &'static str,
+    pub entity_id: Option<Uuid>,
+    pub changes: FieldChanges,
+    /// Event payload (never secrets).
+    pub payload: Value,
+}
+
+/// Writes the audit event and the outbox event of `change` in `txn`.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    scope: &TenantScope,
+    change: Change,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let actor = scope.actor();
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.tenant_id()),
+        actor_id: Set(actor.id),
+        actor_kind: Set(actor.kind.as_str().to_owned()),
+        action: Set(change.action.to_owned()),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        changes: Set(change.changes.into_value()),
+        request_id: Set(actor.request_id.clone()),
+        ip: Set(actor.ip.clone()),
+        user_agent: Set(actor.user_agent.clone()),
+        at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(AppError::from)?;
+    event_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.tenant_id()),
+        event_type: Set(change.action.to_owned()),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        payload: Set(json!({
+            "type": change.action,
+            "entityType": change.entity_type,
+            "entityId": change.entity_id,
+            "actorId": actor.id,
+            "actorKind": actor.kind.as_str(),
+            "at": now,
+            "data": change.payload,
+        })),
+        created_at: Set(now),
+        published_at: Set(None),
+    }
+    .insert(txn)
+    .await
+    .map_err(AppError::from)?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! [`TenantScope`]: the tenant a piece of work belongs to and the actor doing it.
+//!
+//! The only ways to build one are from an authenticated request, for the system (CLI,
+//! background tasks), or for a user proving their identity (login). Queries on
+//! tenant-owned tables go through [`TenantScope::select`] / [`TenantScope::find_by_id`],
+//! which add the tenant filter; a row of another tenant is simply not found.
+
+use entity::{api_key, audit_event, event_outbox, refresh_token, revoked_token, user};
+use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+use crate::auth::{ActorKind, AuthContext};
+use crate::graphql::RequestContext;
+
+/// Who acts, and from where (recorded in audit events).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<Uuid>,
+    pub kind: ActorKind,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// One tenant's view of the data, with the actor working in it.
+#[derive(Debug, Clone)]
+pub struct TenantScope {
+    tenant_id: Uuid,
+    actor: Actor,
+}
+
+/// A table whose rows belong to a tenant.
+pub trait TenantOwned: EntityTrait {
+    fn tenant_column() -> Self::Column;
+}
+
+macro_rules! tenant_owned {
+    ($($module:ident),* $(,)?) => {
+        $(impl TenantOwned for $module::Entity {
+            fn tenant_column() -> Self::Column {
+                $module::Column::TenantId
+            }
+        })*
+    };
+}
+tenant_owned!(
+    user,
+    api_key,
+    audit_event,
+    event_outbox,
+    refresh_token,
+    revoked_token
+);
+
+fn request_actor(id: Option<Uuid>, kind: ActorKind, request: &RequestContext) -> Actor {
+    Actor {
+        id,
+        kind,
+        request_id: Some(request.request_id.clone()).filter(|r| !r.is_empty()),
+        ip: request.ip.map(|ip| ip.to_string()),
+        user_agent: request.user_agent.clone(),
+    }
+}
+
+impl TenantScope {
+    /// The scope of an authenticated request.
+    pub fn for_request(auth: &AuthContext, request: &RequestContext) -> Self {
+        TenantScope {
+            tenant_id: auth.tenant_id,
+            actor: request_actor(Some(auth.actor_id()), auth.actor_kind(), request),
+        }
+    }
+
+    /// The scope of a user who has just proven who they are (login, refresh).
+    pub fn for_user(tenant_id: Uuid, user_id: Uuid, request: &RequestContext) -> Self {
+        TenantScope {
+            tenant_id,
+            actor: request_actor(Some(user_id), ActorKind::User, request),
+        }
+    }
+
+    /// The server acting on its own (CLI, background tasks).
+    pub fn system(tenant_id: Uuid) -> Self {
+        TenantScope {
+            tenant_id,
+            actor: Actor {
+                id: None,
+                kind: ActorKind::System,
+                request_id: None,
+                ip: None,
+                user_agent: None,
+            },
+        }
+    }
+
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// `SELECT … WHERE tenant_id = <scope>` on a tenant-owned table.
+    pub fn select<E: TenantOwned>(&self) -> Select<E> {
+        E::find().filter(E::tenant_column().eq(self.tenant_id))
+    }
+
+    /// One row by primary key, within the scope's tenant.
+    pub fn find_by_id<E>(&self, id: Uuid) -> Select<E>
+    where
+        E: TenantOwned,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        E::find_by_id(id).filter(E::tenant_column().eq(self.tenant_id))
+    }
+}

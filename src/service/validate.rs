@@ -1,0 +1,66 @@
+//! Input validation shared by services; each error names the offending field.
+
+use crate::error::{AppError, AppResult};
+
+/// Trims and checks a required text's length in characters.
+pub fn text(field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length < min || length > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must be {min} to {max} characters long"),
+        ));
+    }
+    if trimmed.chars().any(|c| c.is_control()) {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Normalises (trim, lower-case) and checks an email address.
+pub fn email(field: &str, value: &str) -> AppResult<String> {
+    let email = value.trim().to_lowercase();
+    let valid = email.len() <= 320
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(AppError::bad_input(
+            field,
+            format!("{field} is not a valid email address"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            email("email", " Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        for bad in [
+            "", "ann", "ann@", "@x.io", "a@b", "a b@x.io", "a@x..io", "a@@x.io",
+        ] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+        assert!(text("name", " A ", 1, 5).is_ok());
+        assert!(text("name", "", 1, 5).is_err());
+        assert!(text("name", "a\u{0}b", 1, 5).is_err());
+    }
+}
