@@ -25,7 +25,9 @@ COPY --from=builder /app/target/release/clientgraph /usr/local/bin/clientgraph
 USER clientgraph
 WORKDIR /var/lib/clientgraph
 # Every setting is an environment variable (see README); these are the container defaults.
-ENV CLIENTGRAPH_LISTEN=0.0.0.0:8080 \
+# Production mode refuses to start without CLIENTGRAPH_JWT_SECRET (≥ 32 bytes): pass it.
+ENV CLIENTGRAPH_ENV=production \
+    CLIENTGRAPH_LISTEN=0.0.0.0:8080 \
     CLIENTGRAPH_LOG_FORMAT=json \
     DATABASE_URL=sqlite:///var/lib/clientgraph/clientgraph.db?mode=rwc
 EXPOSE 8080

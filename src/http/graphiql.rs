@@ -48,8 +48,14 @@ const INIT_JS: &str = r#"(function () {
   var defaultQuery = [
     '# Welcome to clientgraph.',
     '#',
-    '# Queries that need a credential take an Authorization header: open the',
-    '# "Headers" tab below and add {"Authorization": "Bearer <token>"}.',
+    '# 1. Sign in (demo: tenant "demo",',
+    '#    email "admin@demo.example",',
+    '#    password "demo-password"):',
+    '#    mutation { login(tenant: "demo",',
+    '#      email: "admin@demo.example",',
+    '#      password: "demo-password") { accessToken } }',
+    '# 2. Open "Headers" below and add',
+    '#    {"Authorization": "Bearer <accessToken>"}',
     '',
     '{',
     '  serverInfo {',
@@ -74,6 +80,7 @@ const PAGE: &str = r#"<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>clientgraph · GraphiQL</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/graphiql/graphiql.min.css">
   <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
 </head>

@@ -234,3 +234,96 @@ async fn production_mode_refuses_a_missing_or_short_jwt_secret() {
         assert!(String::from_utf8_lossy(&output.stderr).contains("CLIENTGRAPH_JWT_SECRET"));
     }
 }
+
+#[tokio::test]
+async fn passwords_and_tokens_never_reach_the_logs() {
+    let (_database, url) = TestDatabase::create().await;
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo"])
+        .env("DATABASE_URL", &url)
+        .env("CLIENTGRAPH_LISTEN", "127.0.0.1:0")
+        .env("CLIENTGRAPH_LOG_FORMAT", "json")
+        .env("CLIENTGRAPH_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let endpoint = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("GraphiQL: ") {
+                return url.to_owned();
+            }
+        }
+        panic!("server exited early");
+    })
+    .await
+    .unwrap();
+    // Drain stderr while the server runs (a full pipe would block it), until it exits.
+    let mut err = child.stderr.take().unwrap();
+    let stderr = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let mut bytes = Vec::new();
+        let _ = err.read_to_end(&mut bytes).await;
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
+    let client = reqwest::Client::new();
+    let post = |query: String, token: Option<String>| {
+        let mut request = client
+            .post(&endpoint)
+            .json(&serde_json::json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let login = post(
+        "mutation { login(tenant: \"demo\", email: \"admin@demo.example\", password: \"demo-password\") { accessToken refreshToken } }".into(),
+        None,
+    )
+    .await;
+    let access = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh = login["data"]["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = post(
+        "mutation { createUser(input: {email: \"eve@demo.example\", fullName: \"Eve\", role: VIEWER, password: \"eves-unique-password\"}) { id } }".into(),
+        Some(access.clone()),
+    )
+    .await;
+    assert!(created["data"]["createUser"]["id"].is_string(), "{created}");
+    let failed = post(
+        "mutation { login(tenant: \"demo\", email: \"admin@demo.example\", password: \"wrong-guess-password\") { accessToken } }".into(),
+        None,
+    )
+    .await;
+    assert!(failed["errors"].is_array());
+    child.kill().await.unwrap();
+    let logs = tokio::time::timeout(Duration::from_secs(30), stderr)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(logs.contains("request"), "trace logs were captured");
+    for secret in [
+        "demo-password",
+        "eves-unique-password",
+        "wrong-guess-password",
+        access.as_str(),
+        refresh.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "{secret} appears in the logs");
+    }
+}

@@ -83,3 +83,37 @@ async fn fifty_concurrent_read_then_write_transactions_lose_nothing() {
     let count = tenant::Entity::find().count(app.db.conn()).await.unwrap();
     assert_eq!(count, 50);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_mutations_over_http_all_succeed() {
+    use clientgraph::auth::Role;
+    use serde_json::{Value, json};
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let app = Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (app, admin) = (Arc::clone(&app), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            app.graphql_as(
+                &admin,
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+                json!({ "input": { "email": format!("user{i}@acme.test"), "fullName": format!("User {i}"), "role": "VIEWER", "password": "a-long-password" } }),
+            )
+            .await
+        }));
+    }
+    for task in tasks {
+        let body: Value = task.await.unwrap();
+        assert!(body["data"]["createUser"]["id"].is_string(), "{body}");
+    }
+    let body = app
+        .graphql_as(
+            &admin,
+            "{ users(filter: {role: VIEWER}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["users"]["totalCount"], 50);
+}

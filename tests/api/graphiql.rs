@@ -37,6 +37,8 @@ async fn graphiql_is_served_with_its_assets_from_the_server_itself() {
         assets.len() >= 5,
         "page loads its scripts and styles: {assets:?}"
     );
+    // `data:` URIs (the empty favicon) load nothing from anywhere.
+    assets.retain(|a| !a.starts_with("data:"));
     for asset in &assets {
         assert!(
             asset.starts_with('/'),

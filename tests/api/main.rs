@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod architecture;
 mod auth_tokens;
 mod cli;
 mod database;
