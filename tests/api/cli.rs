@@ -4,7 +4,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 use crate::helpers::TestDatabase;
 
@@ -69,21 +69,22 @@ async fn migrate_subcommand_goes_up_down_and_reports_status() {
     assert!(down.lines().all(|l| l.starts_with("pending ")), "{down}");
 }
 
-#[tokio::test]
-async fn serve_prints_the_graphiql_url_and_stops_cleanly_on_sigterm() {
-    let (_database, url) = TestDatabase::create().await;
+/// Starts `clientgraph serve --demo` on a free port with JSON logs at `log_filter`;
+/// returns the process and the GraphQL URL it printed.
+async fn serve_demo(database_url: &str, log_filter: &str, stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--demo"])
-        .env("DATABASE_URL", &url)
+        .env("DATABASE_URL", database_url)
         .env("CLIENTGRAPH_LISTEN", "127.0.0.1:0")
         .env("CLIENTGRAPH_LOG_FORMAT", "json")
+        .env("CLIENTGRAPH_LOG", log_filter)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let graphiql = tokio::time::timeout(Duration::from_secs(60), async {
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = lines.next_line().await.unwrap() {
             if let Some(url) = line.strip_prefix("GraphiQL: ") {
                 return url.to_owned();
@@ -93,6 +94,13 @@ async fn serve_prints_the_graphiql_url_and_stops_cleanly_on_sigterm() {
     })
     .await
     .expect("server starts within a minute");
+    (child, url)
+}
+
+#[tokio::test]
+async fn serve_prints_the_graphiql_url_and_stops_cleanly_on_sigterm() {
+    let (_database, url) = TestDatabase::create().await;
+    let (mut child, graphiql) = serve_demo(&url, "info", Stdio::null()).await;
     assert!(graphiql.starts_with("http://127.0.0.1:") && graphiql.ends_with("/graphql"));
     let health = reqwest::get(graphiql.replace("/graphql", "/health"))
         .await
@@ -238,28 +246,7 @@ async fn production_mode_refuses_a_missing_or_short_jwt_secret() {
 #[tokio::test]
 async fn passwords_and_tokens_never_reach_the_logs() {
     let (_database, url) = TestDatabase::create().await;
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo"])
-        .env("DATABASE_URL", &url)
-        .env("CLIENTGRAPH_LISTEN", "127.0.0.1:0")
-        .env("CLIENTGRAPH_LOG_FORMAT", "json")
-        .env("CLIENTGRAPH_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let endpoint = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("GraphiQL: ") {
-                return url.to_owned();
-            }
-        }
-        panic!("server exited early");
-    })
-    .await
-    .unwrap();
+    let (mut child, endpoint) = serve_demo(&url, "trace", Stdio::piped()).await;
     // Drain stderr while the server runs (a full pipe would block it), until it exits.
     let mut err = child.stderr.take().unwrap();
     let stderr = tokio::spawn(async move {
