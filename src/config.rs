@@ -203,6 +203,11 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,
 
+    /// Keys encrypting sensitive fields at rest: `id:base64-32-bytes[,id:key…]`, the first
+    /// one active (older ones still decrypt). Required in production.
+    #[arg(long, env = "CLIENTGRAPH_ENCRYPTION_KEYS", hide_env_values = true)]
+    pub encryption_keys: Option<Secret>,
+
     #[command(flatten)]
     pub auth: AuthSettings,
 }

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
 use crate::auth::{Authenticator, JwtKeys};
 use crate::config::Config;
+use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::graphql::{SchemaSettings, build_schema};
 use crate::http::{AppState, HttpSettings, router};
@@ -58,7 +59,8 @@ impl Application {
             chrono::Duration::seconds(auth.refresh_token_ttl_secs),
             throttle,
         ));
-        let schema = build_schema(&SchemaSettings::from(&config), db.clone(), sessions);
+        let cipher = FieldCipher::from_config(config.encryption_keys.as_ref(), auth.environment)?;
+        let schema = build_schema(&SchemaSettings::from(&config), db.clone(), sessions, cipher);
         let state = AppState {
             schema,
             authenticator: Authenticator::new(jwt, db.clone()),

@@ -5,6 +5,9 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod client;
+pub mod client_address;
+pub mod client_tag;
 pub mod event_outbox;
 pub mod refresh_token;
 pub mod revoked_token;

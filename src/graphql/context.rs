@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::{ClientLoader, UserLoader};
 use crate::service::TenantScope;
 
 /// Where a request came from; recorded in logs and audit events.
@@ -45,7 +45,18 @@ pub fn attach(
                 },
                 tokio::spawn,
             );
-            request.data(auth.clone()).data(scope).data(users)
+            let clients = DataLoader::new(
+                ClientLoader {
+                    db: db.clone(),
+                    scope: scope.clone(),
+                },
+                tokio::spawn,
+            );
+            request
+                .data(auth.clone())
+                .data(scope)
+                .data(users)
+                .data(clients)
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use crate::config::Config;
+use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::mutation::MutationRoot;
@@ -47,13 +48,19 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 /// The schema the server executes. `db` and `sessions` are process-wide; per-request
 /// data (credentials, tenant scope, DataLoaders) is attached to each request by the
 /// HTTP handler (see `context::attach`), never to the schema.
-pub fn build_schema(settings: &SchemaSettings, db: Db, sessions: Arc<Sessions>) -> AppSchema {
+pub fn build_schema(
+    settings: &SchemaSettings,
+    db: Db,
+    sessions: Arc<Sessions>,
+    cipher: FieldCipher,
+) -> AppSchema {
     let mut builder = builder()
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .extension(settings.limits.clone())
         .data(db)
-        .data(sessions);
+        .data(sessions)
+        .data(cipher);
     if !settings.limits.introspection {
         // Suggestions ("Did you mean …") would leak field names introspection hides.
         builder = builder.disable_introspection().disable_suggestions();

@@ -79,6 +79,41 @@ pub async fn record(
     change: Change,
 ) -> AppResult<()> {
     let now = Utc::now();
+    let payload = json!({
+        "type": change.action,
+        "entityType": change.entity_type,
+        "entityId": change.entity_id,
+        "actorId": scope.actor().id,
+        "actorKind": scope.actor().kind.as_str(),
+        "at": now,
+        "data": change.payload,
+    });
+    let (event_type, entity_type, entity_id) =
+        (change.action, change.entity_type, change.entity_id);
+    audit(txn, scope, change).await?;
+    event_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.tenant_id()),
+        event_type: Set(event_type.to_owned()),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        payload: Set(payload),
+        created_at: Set(now),
+        published_at: Set(None),
+    }
+    .insert(txn)
+    .await
+    .map_err(AppError::from)?;
+    Ok(())
+}
+
+/// Writes only the audit event: for audited reads (revealing a secret, exporting),
+/// which change nothing and so emit no domain event.
+pub async fn audit(
+    txn: &impl ConnectionTrait,
+    scope: &TenantScope,
+    change: Change,
+) -> AppResult<()> {
     let actor = scope.actor();
     audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -92,28 +127,7 @@ pub async fn record(
         request_id: Set(actor.request_id.clone()),
         ip: Set(actor.ip.clone()),
         user_agent: Set(actor.user_agent.clone()),
-        at: Set(now),
-    }
-    .insert(txn)
-    .await
-    .map_err(AppError::from)?;
-    event_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(scope.tenant_id()),
-        event_type: Set(change.action.to_owned()),
-        entity_type: Set(change.entity_type.to_owned()),
-        entity_id: Set(change.entity_id),
-        payload: Set(json!({
-            "type": change.action,
-            "entityType": change.entity_type,
-            "entityId": change.entity_id,
-            "actorId": actor.id,
-            "actorKind": actor.kind.as_str(),
-            "at": now,
-            "data": change.payload,
-        })),
-        created_at: Set(now),
-        published_at: Set(None),
+        at: Set(Utc::now()),
     }
     .insert(txn)
     .await

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod change;
+pub mod clients;
 pub mod page;
 pub mod scope;
 pub mod sessions;

@@ -5,11 +5,15 @@
 //! tenant-owned tables go through [`TenantScope::select`] / [`TenantScope::find_by_id`],
 //! which add the tenant filter; a row of another tenant is simply not found.
 
-use entity::{api_key, audit_event, event_outbox, refresh_token, revoked_token, user};
+use entity::{
+    api_key, audit_event, client, client_address, client_tag, event_outbox, refresh_token,
+    revoked_token, user,
+};
 use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use crate::auth::{ActorKind, AuthContext};
+use crate::auth::{ActorKind, AuthContext, Permission, Role};
+use crate::error::{AppError, AppResult};
 use crate::graphql::RequestContext;
 
 /// Who acts, and from where (recorded in audit events).
@@ -17,6 +21,8 @@ use crate::graphql::RequestContext;
 pub struct Actor {
     pub id: Option<Uuid>,
     pub kind: ActorKind,
+    /// The acting role; `None` for the system, which may do anything.
+    pub role: Option<Role>,
     pub request_id: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -49,13 +55,22 @@ tenant_owned!(
     audit_event,
     event_outbox,
     refresh_token,
-    revoked_token
+    revoked_token,
+    client,
+    client_address,
+    client_tag,
 );
 
-fn request_actor(id: Option<Uuid>, kind: ActorKind, request: &RequestContext) -> Actor {
+fn request_actor(
+    id: Option<Uuid>,
+    kind: ActorKind,
+    role: Option<Role>,
+    request: &RequestContext,
+) -> Actor {
     Actor {
         id,
         kind,
+        role,
         request_id: Some(request.request_id.clone()).filter(|r| !r.is_empty()),
         ip: request.ip.map(|ip| ip.to_string()),
         user_agent: request.user_agent.clone(),
@@ -67,15 +82,21 @@ impl TenantScope {
     pub fn for_request(auth: &AuthContext, request: &RequestContext) -> Self {
         TenantScope {
             tenant_id: auth.tenant_id,
-            actor: request_actor(Some(auth.actor_id()), auth.actor_kind(), request),
+            actor: request_actor(
+                Some(auth.actor_id()),
+                auth.actor_kind(),
+                Some(auth.role),
+                request,
+            ),
         }
     }
 
-    /// The scope of a user who has just proven who they are (login, refresh).
+    /// The scope of a user who has just proven who they are (login, refresh); it only
+    /// records session changes, so it carries no role.
     pub fn for_user(tenant_id: Uuid, user_id: Uuid, request: &RequestContext) -> Self {
         TenantScope {
             tenant_id,
-            actor: request_actor(Some(user_id), ActorKind::User, request),
+            actor: request_actor(Some(user_id), ActorKind::User, Some(Role::Viewer), request),
         }
     }
 
@@ -86,6 +107,7 @@ impl TenantScope {
             actor: Actor {
                 id: None,
                 kind: ActorKind::System,
+                role: None,
                 request_id: None,
                 ip: None,
                 user_agent: None,
@@ -99,6 +121,23 @@ impl TenantScope {
 
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// Whether the actor holds `permission` (the system holds every one).
+    pub fn can(&self, permission: Permission) -> bool {
+        self.actor.role.is_none_or(|role| role.has(permission))
+    }
+
+    /// FORBIDDEN unless the actor holds `permission`; `what` says what needed it.
+    pub fn require(&self, permission: Permission, what: &str) -> AppResult<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{what} requires the {} permission",
+                permission.as_str()
+            )))
+        }
     }
 
     /// `SELECT … WHERE tenant_id = <scope>` on a tenant-owned table.

@@ -268,6 +268,19 @@ pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<user::Mode
         .ok_or(AppError::NotFound("user"))
 }
 
+/// One user of the scope's tenant, inside a transaction.
+pub async fn get_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<user::Model> {
+    scope
+        .find_by_id::<user::Entity>(id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("user"))
+}
+
 /// Users by id (for DataLoaders); ids of other tenants are simply absent.
 pub async fn by_ids(db: &Db, scope: &TenantScope, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
     Ok(scope

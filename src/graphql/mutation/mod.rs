@@ -3,6 +3,7 @@
 use async_graphql::MergedObject;
 
 mod api_keys;
+mod clients;
 mod sessions;
 mod users;
 
@@ -13,4 +14,5 @@ pub struct MutationRoot(
     sessions::SessionMutations,
     users::UserMutations,
     api_keys::ApiKeyMutations,
+    clients::ClientMutations,
 );

@@ -4,6 +4,7 @@ use async_graphql::MergedObject;
 
 mod api_keys;
 mod audit;
+mod clients;
 mod server_info;
 mod users;
 mod viewer;
@@ -19,4 +20,5 @@ pub struct QueryRoot(
     users::UsersQuery,
     api_keys::ApiKeysQuery,
     audit::AuditQuery,
+    clients::ClientsQuery,
 );

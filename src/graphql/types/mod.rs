@@ -3,6 +3,7 @@
 
 mod api_key;
 mod audit_event;
+mod client;
 mod session;
 mod tenant;
 mod user;
@@ -10,6 +11,7 @@ mod viewer;
 
 pub use api_key::{ApiKey, CreatedApiKey};
 pub use audit_event::{AuditEvent, AuditEventConnectionFields};
+pub use client::{Address, Client, ClientConnectionFields, ClientSummary, StatusCount};
 pub use session::AuthPayload;
 pub use tenant::Tenant;
 pub use user::{User, UserConnectionFields};

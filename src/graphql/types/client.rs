@@ -1,0 +1,271 @@
+use async_graphql::connection::Connection;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{client, client_address};
+
+use super::{AuditEvent, AuditEventConnectionFields, User};
+use crate::auth::Permission;
+use crate::crypto::FieldCipher;
+use crate::graphql::connection::from_page;
+use crate::graphql::context;
+use crate::graphql::guards::require;
+use crate::graphql::loaders::{ClientLoader, UserLoader};
+use crate::service::audit::{self, AuditFilter};
+use crate::service::clients::read::{self, ClientQuery};
+use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
+use crate::service::page::PageRequest;
+
+/// A client (customer) company.
+pub struct Client(pub client::Model);
+
+fn major(cents: Option<i64>) -> Option<f64> {
+    cents.map(|c| c as f64 / 100.0)
+}
+
+/// A client (customer) company.
+#[Object]
+impl Client {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Generated, immutable, unique in the tenant (e.g. `CLT-2026-0042`).
+    async fn client_code(&self) -> &str {
+        &self.0.client_code
+    }
+    /// Optimistic-locking version; pass it as `expectedVersion` to `updateClient`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn legal_name(&self) -> Option<&str> {
+        self.0.legal_name.as_deref()
+    }
+    async fn trading_name(&self) -> Option<&str> {
+        self.0.trading_name.as_deref()
+    }
+    async fn industry(&self) -> Option<&str> {
+        self.0.industry.as_deref()
+    }
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn status(&self) -> Option<ClientStatus> {
+        ClientStatus::parse(&self.0.status)
+    }
+    async fn stage(&self) -> Option<ClientStage> {
+        self.0.stage.as_deref().and_then(ClientStage::parse)
+    }
+    async fn tier(&self) -> Option<ClientTier> {
+        self.0.tier.as_deref().and_then(ClientTier::parse)
+    }
+    /// Lower-case labels.
+    async fn tags(&self) -> Vec<String> {
+        serde_json::from_value(self.0.tags.clone()).unwrap_or_default()
+    }
+    /// Free-form JSON object; filterable by key with `ClientFilter.customFields`.
+    async fn custom_fields(&self) -> Json<serde_json::Value> {
+        Json(self.0.custom_fields.clone())
+    }
+    async fn registration_number(&self) -> Option<&str> {
+        self.0.registration_number.as_deref()
+    }
+    /// Tax id, decrypted for the caller; each reveal is audited. Requires `billing:read`.
+    #[graphql(guard = "require(Permission::BillingRead)")]
+    async fn tax_id(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let cipher = ctx.data::<FieldCipher>()?;
+        Ok(write::reveal_tax_id(context::db(ctx)?, context::scope(ctx)?, cipher, &self.0).await?)
+    }
+    async fn entity_type(&self) -> Option<&str> {
+        self.0.entity_type.as_deref()
+    }
+    async fn employee_count(&self) -> Option<i32> {
+        self.0.employee_count
+    }
+    /// Annual revenue in `currency`. Requires `billing:read`.
+    #[graphql(guard = "require(Permission::BillingRead)")]
+    async fn annual_revenue(&self) -> Option<f64> {
+        major(self.0.annual_revenue_cents)
+    }
+    async fn founded_on(&self) -> Option<NaiveDate> {
+        self.0.founded_on
+    }
+    /// ISO 4217 code of the billing figures.
+    async fn currency(&self) -> Option<&str> {
+        self.0.currency.as_deref()
+    }
+    async fn payment_terms_days(&self) -> Option<i32> {
+        self.0.payment_terms_days
+    }
+    /// Amount owed now. Requires `billing:read`.
+    #[graphql(guard = "require(Permission::BillingRead)")]
+    async fn outstanding_balance(&self) -> Option<f64> {
+        major(self.0.outstanding_balance_cents)
+    }
+    /// Revenue earned from the client so far. Requires `billing:read`.
+    #[graphql(guard = "require(Permission::BillingRead)")]
+    async fn total_revenue(&self) -> Option<f64> {
+        major(self.0.total_revenue_cents)
+    }
+    /// Agreed hourly rate. Requires `billing:read`.
+    #[graphql(guard = "require(Permission::BillingRead)")]
+    async fn hourly_rate(&self) -> Option<f64> {
+        major(self.0.hourly_rate_cents)
+    }
+    async fn contract_start(&self) -> Option<NaiveDate> {
+        self.0.contract_start
+    }
+    async fn contract_end(&self) -> Option<NaiveDate> {
+        self.0.contract_end
+    }
+    async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deactivated_at
+    }
+    async fn deactivation_reason(&self) -> Option<&str> {
+        self.0.deactivation_reason.as_deref()
+    }
+    /// Set while the client is soft-deleted (visible only to admins listing deleted clients).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The user responsible for the account.
+    async fn account_manager(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.account_manager_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<UserLoader>>()?
+            .load_one(id)
+            .await?
+            .map(User))
+    }
+    /// The parent company, if this client is a subsidiary.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
+        let Some(id) = self.0.parent_client_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<ClientLoader>>()?
+            .load_one(id)
+            .await?
+            .map(Client))
+    }
+    /// Live subsidiaries, by name (at most 100).
+    async fn subsidiaries(&self, ctx: &Context<'_>) -> Result<Vec<Client>> {
+        let rows = read::subsidiaries(context::db(ctx)?, context::scope(ctx)?, self.0.id).await?;
+        Ok(rows.into_iter().map(Client).collect())
+    }
+    /// Postal addresses, primary first.
+    async fn addresses(&self, ctx: &Context<'_>) -> Result<Vec<Address>> {
+        let rows = read::addresses(context::db(ctx)?, context::scope(ctx)?, self.0.id).await?;
+        Ok(rows.into_iter().map(Address).collect())
+    }
+    /// The client's change history, newest first. Requires `audit:read`.
+    #[graphql(guard = "require(Permission::AuditRead)")]
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<Connection<String, AuditEvent, AuditEventConnectionFields>>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let filter = AuditFilter {
+            entity_type: Some("client".into()),
+            entity_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let rows = audit::list(context::db(ctx)?, context::scope(ctx)?, &filter, &page).await?;
+        Ok(Some(from_page(
+            rows,
+            &page,
+            |e| e.id,
+            AuditEvent,
+            AuditEventConnectionFields(filter),
+        )))
+    }
+}
+
+/// A postal address of a client.
+pub struct Address(pub client_address::Model);
+
+/// A postal address of a client.
+#[Object]
+impl Address {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> Option<AddressKind> {
+        AddressKind::parse(&self.0.kind)
+    }
+    async fn line1(&self) -> &str {
+        &self.0.line1
+    }
+    async fn line2(&self) -> Option<&str> {
+        self.0.line2.as_deref()
+    }
+    async fn city(&self) -> &str {
+        &self.0.city
+    }
+    async fn state(&self) -> Option<&str> {
+        self.0.state.as_deref()
+    }
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    /// ISO 3166-1 alpha-2.
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+    async fn is_primary(&self) -> bool {
+        self.0.is_primary
+    }
+}
+
+/// How many matching clients have a status.
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    pub status: ClientStatus,
+    pub count: i64,
+}
+
+/// Aggregates over every client matching the list's filter and search.
+#[derive(SimpleObject)]
+pub struct ClientSummary {
+    pub by_status: Vec<StatusCount>,
+}
+
+/// Totals of a client list, computed only when selected.
+pub struct ClientConnectionFields(pub ClientQuery);
+
+/// Totals of a client list, computed only when selected.
+#[Object]
+impl ClientConnectionFields {
+    /// How many clients match the filter and search.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(read::count(context::db(ctx)?, context::scope(ctx)?, &self.0).await?)
+    }
+    /// Counts per status of the matching clients.
+    async fn summary(&self, ctx: &Context<'_>) -> Result<ClientSummary> {
+        let rows = read::count_by_status(context::db(ctx)?, context::scope(ctx)?, &self.0).await?;
+        Ok(ClientSummary {
+            by_status: rows
+                .into_iter()
+                .map(|(status, count)| StatusCount { status, count })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,656 @@
+//! Reading clients: by id or code, and lists with filters, search, multi-field ordering
+//! and keyset pagination in both directions.
+//!
+//! The cursor carries the row's values of every ordering field plus its id, so the next
+//! page starts strictly after it whatever was inserted meanwhile (no OFFSET, no gaps or
+//! repeats). Null placement is explicit in SQL and in the keyset predicate alike.
+//!
+//! Soft-deleted clients are invisible unless `include_deleted` (which needs
+//! `clients:delete`). Filtering or ordering on a billing figure needs `billing:read`,
+//! so hidden values cannot leak through counts or order.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{client, client_tag};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Value,
+};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use super::input::valid_custom_key;
+use super::kinds::{ClientStage, ClientStatus, ClientTier};
+use crate::auth::Permission;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::service::TenantScope;
+use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+/// Narrows a client list; every condition must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub status_in: Vec<ClientStatus>,
+    pub stage_in: Vec<ClientStage>,
+    pub tier_in: Vec<ClientTier>,
+    /// Case-insensitive exact industry.
+    pub industry: Option<String>,
+    pub account_manager_id: Option<Uuid>,
+    pub parent_client_id: Option<Uuid>,
+    /// Clients with at least one of these tags.
+    pub tags_any: Vec<String>,
+    /// Clients with every one of these tags.
+    pub tags_all: Vec<String>,
+    /// Custom field key → value (string, number or boolean) equality.
+    pub custom_fields: Vec<(String, Json)>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+    /// Outstanding balance range in major units (needs `billing:read`).
+    pub outstanding_balance_min: Option<f64>,
+    pub outstanding_balance_max: Option<f64>,
+    /// Also soft-deleted clients (needs `clients:delete`).
+    pub include_deleted: bool,
+}
+
+/// A field clients can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ClientOrderField {
+    /// Name, case- and punctuation-insensitive.
+    Name,
+    ClientCode,
+    CreatedAt,
+    UpdatedAt,
+    Status,
+    Stage,
+    Tier,
+    Industry,
+    EmployeeCount,
+    ContractEnd,
+    /// Needs `billing:read`.
+    AnnualRevenue,
+    /// Needs `billing:read`.
+    OutstandingBalance,
+}
+
+/// One ordering key.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientOrder {
+    pub field: ClientOrderField,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Int,
+    Time,
+    Date,
+}
+
+impl ClientOrderField {
+    fn column(self) -> client::Column {
+        use ClientOrderField::*;
+        match self {
+            Name => client::Column::NameNormalized,
+            ClientCode => client::Column::ClientCode,
+            CreatedAt => client::Column::CreatedAt,
+            UpdatedAt => client::Column::UpdatedAt,
+            Status => client::Column::Status,
+            Stage => client::Column::Stage,
+            Tier => client::Column::Tier,
+            Industry => client::Column::Industry,
+            EmployeeCount => client::Column::EmployeeCount,
+            ContractEnd => client::Column::ContractEnd,
+            AnnualRevenue => client::Column::AnnualRevenueCents,
+            OutstandingBalance => client::Column::OutstandingBalanceCents,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        use ClientOrderField::*;
+        match self {
+            Name | ClientCode | Status | Stage | Tier | Industry => Kind::Text,
+            EmployeeCount | AnnualRevenue | OutstandingBalance => Kind::Int,
+            CreatedAt | UpdatedAt => Kind::Time,
+            ContractEnd => Kind::Date,
+        }
+    }
+
+    fn is_billing(self) -> bool {
+        matches!(
+            self,
+            ClientOrderField::AnnualRevenue | ClientOrderField::OutstandingBalance
+        )
+    }
+
+    /// The row's value as stored in a cursor.
+    fn cursor_value(self, m: &client::Model) -> Json {
+        use ClientOrderField::*;
+        match self {
+            Name => json!(m.name_normalized),
+            ClientCode => json!(m.client_code),
+            CreatedAt => json!(m.created_at),
+            UpdatedAt => json!(m.updated_at),
+            Status => json!(m.status),
+            Stage => json!(m.stage),
+            Tier => json!(m.tier),
+            Industry => json!(m.industry),
+            EmployeeCount => json!(m.employee_count),
+            ContractEnd => json!(m.contract_end),
+            AnnualRevenue => json!(m.annual_revenue_cents),
+            OutstandingBalance => json!(m.outstanding_balance_cents),
+        }
+    }
+
+    /// A cursor value back as an SQL value; `None` for a null.
+    fn sql_value(self, value: &Json) -> AppResult<Option<Value>> {
+        let bad = || AppError::bad_input("after", "the cursor does not belong to this ordering");
+        if value.is_null() {
+            return Ok(None);
+        }
+        Ok(Some(match self.kind() {
+            Kind::Text => value.as_str().ok_or_else(bad)?.to_owned().into(),
+            Kind::Int => value.as_i64().ok_or_else(bad)?.into(),
+            Kind::Time => serde_json::from_value::<DateTime<Utc>>(value.clone())
+                .map_err(|_| bad())?
+                .into(),
+            Kind::Date => serde_json::from_value::<NaiveDate>(value.clone())
+                .map_err(|_| bad())?
+                .into(),
+        }))
+    }
+}
+
+/// Which slice of the ordered list to return.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// A page of clients with the cursor of each row.
+#[derive(Debug)]
+pub struct ClientPage {
+    pub rows: Vec<(String, client::Model)>,
+    pub has_previous_page: bool,
+    pub has_next_page: bool,
+}
+
+/// A list request.
+#[derive(Debug, Clone, Default)]
+pub struct ClientQuery {
+    pub filter: ClientFilter,
+    pub search: Option<String>,
+    pub order: Vec<ClientOrder>,
+}
+
+fn encode_cursor(values: Vec<Json>) -> String {
+    URL_SAFE_NO_PAD.encode(Json::Array(values).to_string())
+}
+
+fn decode_cursor(
+    cursor: &str,
+    order: &[ClientOrder],
+    field: &str,
+) -> AppResult<(Vec<Option<Value>>, Uuid)> {
+    let bad = || {
+        AppError::bad_input(
+            field,
+            format!("`{field}` is not a cursor of this list and ordering"),
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let values: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if values.len() != order.len() + 1 {
+        return Err(bad());
+    }
+    let id = values[order.len()]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(bad)?;
+    let keys = order
+        .iter()
+        .zip(&values)
+        .map(|(o, v)| o.field.sql_value(v).map_err(|_| bad()))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((keys, id))
+}
+
+fn col(field: ClientOrderField) -> Expr {
+    Expr::col((client::Entity, field.column()))
+}
+
+/// Rows strictly after the cursor in the given ordering, whose final tie-break is the id
+/// (descending when walking backwards).
+fn after_condition(
+    order: &[ClientOrder],
+    keys: &[Option<Value>],
+    id: Uuid,
+    id_descending: bool,
+) -> Condition {
+    let mut any = Condition::any();
+    for i in 0..=order.len() {
+        let mut all = Condition::all();
+        for (o, key) in order[..i].iter().zip(keys) {
+            all = all.add(match key {
+                None => col(o.field).is_null(),
+                Some(v) => col(o.field).eq(v.clone()),
+            });
+        }
+        let beyond: SimpleExpr = if i == order.len() {
+            let id_col = Expr::col((client::Entity, client::Column::Id));
+            if id_descending {
+                id_col.lt(id)
+            } else {
+                id_col.gt(id)
+            }
+        } else {
+            let o = order[i];
+            match &keys[i] {
+                None if o.nulls_first => col(o.field).is_not_null(),
+                None => Expr::val(false),
+                Some(v) => {
+                    let base = if o.descending {
+                        col(o.field).lt(v.clone())
+                    } else {
+                        col(o.field).gt(v.clone())
+                    };
+                    if o.nulls_first {
+                        base
+                    } else {
+                        base.or(col(o.field).is_null())
+                    }
+                }
+            }
+        };
+        any = any.add(all.add(beyond));
+    }
+    any
+}
+
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The search condition: an index lookup for terms of 3+ characters (FTS5 trigram on
+/// SQLite, pg_trgm GIN on PostgreSQL), a LIKE on the tenant's rows for shorter ones.
+fn search_condition(backend: DbBackend, term: &str) -> Option<SimpleExpr> {
+    let term = term.trim().to_lowercase();
+    if term.is_empty() {
+        return None;
+    }
+    let like = Expr::col((client::Entity, client::Column::SearchText))
+        .like(LikeExpr::new(like_pattern(&term)).escape('\\'));
+    if term.chars().count() < 3 || backend != DbBackend::Sqlite {
+        return Some(like);
+    }
+    let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+    Some(Expr::cust_with_values(
+        "\"clients\".rowid IN (SELECT rowid FROM client_search WHERE client_search MATCH ?)",
+        [phrase],
+    ))
+}
+
+fn custom_field_condition(backend: DbBackend, key: &str, value: &Json) -> AppResult<SimpleExpr> {
+    if !valid_custom_key(key) {
+        return Err(AppError::bad_input(
+            "filter.customFields",
+            format!("invalid custom field key {key:?}"),
+        ));
+    }
+    let text = match value {
+        Json::String(s) => s.clone(),
+        Json::Number(n) => n.to_string(),
+        Json::Bool(b) => b.to_string(),
+        _ => {
+            return Err(AppError::bad_input(
+                "filter.customFields",
+                "custom field values compare as strings, numbers or booleans",
+            ));
+        }
+    };
+    Ok(match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            "(\"clients\".\"custom_fields\" ->> ?) = ?",
+            [key.to_owned(), text],
+        ),
+        _ => {
+            // SQLite's json_extract gives 1/0 for booleans; compare them as such.
+            let text = match value {
+                Json::Bool(b) => {
+                    if *b {
+                        "1".to_owned()
+                    } else {
+                        "0".to_owned()
+                    }
+                }
+                _ => text,
+            };
+            Expr::cust_with_values(
+                "CAST(json_extract(\"clients\".\"custom_fields\", ?) AS TEXT) = ?",
+                [format!("$.\"{key}\""), text],
+            )
+        }
+    })
+}
+
+fn tag_exists(scope: &TenantScope, tags: &[String]) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(client_tag::Entity)
+            .and_where(
+                Expr::col((client_tag::Entity, client_tag::Column::TenantId)).eq(scope.tenant_id()),
+            )
+            .and_where(
+                Expr::col((client_tag::Entity, client_tag::Column::ClientId))
+                    .equals((client::Entity, client::Column::Id)),
+            )
+            .and_where(
+                Expr::col((client_tag::Entity, client_tag::Column::Tag))
+                    .is_in(tags.iter().cloned()),
+            )
+            .to_owned(),
+    )
+}
+
+fn cents(amount: f64) -> i64 {
+    (amount * 100.0).round() as i64
+}
+
+/// The filtered, searched (unordered, unpaged) selection.
+fn selection(
+    backend: DbBackend,
+    scope: &TenantScope,
+    query: &ClientQuery,
+) -> AppResult<Select<client::Entity>> {
+    let f = &query.filter;
+    let mut select = scope.select::<client::Entity>();
+    if f.include_deleted {
+        scope.require(Permission::ClientsDelete, "includeDeleted")?;
+    } else {
+        select = select.filter(client::Column::DeletedAt.is_null());
+    }
+    if !f.status_in.is_empty() {
+        select =
+            select.filter(client::Column::Status.is_in(f.status_in.iter().map(|s| s.as_str())));
+    }
+    if !f.stage_in.is_empty() {
+        select = select.filter(client::Column::Stage.is_in(f.stage_in.iter().map(|s| s.as_str())));
+    }
+    if !f.tier_in.is_empty() {
+        select = select.filter(client::Column::Tier.is_in(f.tier_in.iter().map(|s| s.as_str())));
+    }
+    if let Some(industry) = &f.industry {
+        select = select.filter(
+            sea_orm::sea_query::Func::lower(Expr::col((client::Entity, client::Column::Industry)))
+                .eq(industry.trim().to_lowercase()),
+        );
+    }
+    if let Some(id) = f.account_manager_id {
+        select = select.filter(client::Column::AccountManagerId.eq(id));
+    }
+    if let Some(id) = f.parent_client_id {
+        select = select.filter(client::Column::ParentClientId.eq(id));
+    }
+    let normalize = |tags: &[String]| {
+        tags.iter()
+            .map(|t| t.trim().to_lowercase())
+            .collect::<Vec<_>>()
+    };
+    if !f.tags_any.is_empty() {
+        select = select.filter(tag_exists(scope, &normalize(&f.tags_any)));
+    }
+    for tag in normalize(&f.tags_all) {
+        select = select.filter(tag_exists(scope, std::slice::from_ref(&tag)));
+    }
+    for (key, value) in &f.custom_fields {
+        select = select.filter(custom_field_condition(backend, key, value)?);
+    }
+    if let Some(v) = f.created_from {
+        select = select.filter(client::Column::CreatedAt.gte(v));
+    }
+    if let Some(v) = f.created_to {
+        select = select.filter(client::Column::CreatedAt.lt(v));
+    }
+    if let Some(v) = f.updated_from {
+        select = select.filter(client::Column::UpdatedAt.gte(v));
+    }
+    if let Some(v) = f.updated_to {
+        select = select.filter(client::Column::UpdatedAt.lt(v));
+    }
+    if f.outstanding_balance_min.is_some() || f.outstanding_balance_max.is_some() {
+        scope.require(Permission::BillingRead, "filtering by outstandingBalance")?;
+    }
+    if let Some(v) = f.outstanding_balance_min {
+        select = select.filter(client::Column::OutstandingBalanceCents.gte(cents(v)));
+    }
+    if let Some(v) = f.outstanding_balance_max {
+        select = select.filter(client::Column::OutstandingBalanceCents.lte(cents(v)));
+    }
+    if let Some(condition) = query
+        .search
+        .as_deref()
+        .and_then(|t| search_condition(backend, t))
+    {
+        select = select.filter(condition);
+    }
+    Ok(select)
+}
+
+fn page_size(value: Option<i32>, field: &str) -> AppResult<usize> {
+    match value {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
+        Some(_) => Err(AppError::bad_input(
+            field,
+            format!("`{field}` must be between 1 and {MAX_PAGE_SIZE}"),
+        )),
+    }
+}
+
+/// One page of clients.
+pub async fn list(
+    db: &Db,
+    scope: &TenantScope,
+    query: &ClientQuery,
+    window: &Window,
+) -> AppResult<ClientPage> {
+    for o in &query.order {
+        if o.field.is_billing() {
+            scope.require(Permission::BillingRead, "ordering by a billing figure")?;
+        }
+    }
+    let order: Vec<ClientOrder> = if query.order.is_empty() {
+        vec![ClientOrder {
+            field: ClientOrderField::Name,
+            descending: false,
+            nulls_first: false,
+        }]
+    } else {
+        query.order.clone()
+    };
+    let backward = window.last.is_some() || window.before.is_some();
+    if backward && (window.first.is_some() || window.after.is_some()) {
+        return Err(AppError::bad_input(
+            "last",
+            "use `first`/`after` or `last`/`before`, not both",
+        ));
+    }
+    let (size, cursor, cursor_field) = if backward {
+        (
+            page_size(window.last, "last")?,
+            window.before.as_deref(),
+            "before",
+        )
+    } else {
+        (
+            page_size(window.first, "first")?,
+            window.after.as_deref(),
+            "after",
+        )
+    };
+    // Walking backwards is walking forwards in the reversed ordering.
+    let effective: Vec<ClientOrder> = order
+        .iter()
+        .map(|o| ClientOrder {
+            field: o.field,
+            descending: o.descending ^ backward,
+            nulls_first: o.nulls_first ^ backward,
+        })
+        .collect();
+    let backend = db.conn().get_database_backend();
+    let mut select = selection(backend, scope, query)?;
+    if let Some(cursor) = cursor {
+        let (keys, id) = decode_cursor(cursor, &order, cursor_field)?;
+        select = select.filter(after_condition(&effective, &keys, id, backward));
+    }
+    for o in &effective {
+        let direction = if o.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let nulls = if o.nulls_first {
+            NullOrdering::First
+        } else {
+            NullOrdering::Last
+        };
+        select = select.order_by_with_nulls(o.field.column(), direction, nulls);
+    }
+    select = select.order_by(
+        client::Column::Id,
+        if backward { Order::Desc } else { Order::Asc },
+    );
+    let mut rows = select.limit(size as u64 + 1).all(db.conn()).await?;
+    let more = rows.len() > size;
+    rows.truncate(size);
+    if backward {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|m| {
+            let mut values: Vec<Json> = order.iter().map(|o| o.field.cursor_value(&m)).collect();
+            values.push(json!(m.id));
+            (encode_cursor(values), m)
+        })
+        .collect();
+    Ok(if backward {
+        ClientPage {
+            rows,
+            has_previous_page: more,
+            has_next_page: cursor.is_some(),
+        }
+    } else {
+        ClientPage {
+            rows,
+            has_previous_page: cursor.is_some(),
+            has_next_page: more,
+        }
+    })
+}
+
+/// How many clients match.
+pub async fn count(db: &Db, scope: &TenantScope, query: &ClientQuery) -> AppResult<u64> {
+    let backend = db.conn().get_database_backend();
+    Ok(selection(backend, scope, query)?.count(db.conn()).await?)
+}
+
+/// Matching clients per status.
+pub async fn count_by_status(
+    db: &Db,
+    scope: &TenantScope,
+    query: &ClientQuery,
+) -> AppResult<Vec<(ClientStatus, i64)>> {
+    let backend = db.conn().get_database_backend();
+    let rows: Vec<(String, i64)> = selection(backend, scope, query)?
+        .select_only()
+        .column(client::Column::Status)
+        .column_as(
+            Expr::col((client::Entity, client::Column::Id)).count(),
+            "count",
+        )
+        .group_by(client::Column::Status)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, n)| ClientStatus::parse(&s).map(|s| (s, n)))
+        .collect())
+}
+
+/// A live client of the scope's tenant.
+pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client::Model> {
+    scope
+        .find_by_id::<client::Entity>(id)
+        .filter(client::Column::DeletedAt.is_null())
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound("client"))
+}
+
+/// A live client by its code.
+pub async fn by_code(db: &Db, scope: &TenantScope, code: &str) -> AppResult<client::Model> {
+    scope
+        .select::<client::Entity>()
+        .filter(client::Column::ClientCode.eq(code.trim().to_uppercase()))
+        .filter(client::Column::DeletedAt.is_null())
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound("client"))
+}
+
+/// Live clients by id (DataLoaders); absent ids are simply missing.
+pub async fn by_ids(db: &Db, scope: &TenantScope, ids: &[Uuid]) -> AppResult<Vec<client::Model>> {
+    Ok(scope
+        .select::<client::Entity>()
+        .filter(client::Column::Id.is_in(ids.iter().copied()))
+        .filter(client::Column::DeletedAt.is_null())
+        .all(db.conn())
+        .await?)
+}
+
+/// Live subsidiaries of a client, by name.
+pub async fn subsidiaries(
+    db: &Db,
+    scope: &TenantScope,
+    parent: Uuid,
+) -> AppResult<Vec<client::Model>> {
+    Ok(scope
+        .select::<client::Entity>()
+        .filter(client::Column::ParentClientId.eq(parent))
+        .filter(client::Column::DeletedAt.is_null())
+        .order_by_asc(client::Column::NameNormalized)
+        .limit(MAX_PAGE_SIZE as u64)
+        .all(db.conn())
+        .await?)
+}
+
+/// A client's addresses, primary first.
+pub async fn addresses(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+) -> AppResult<Vec<entity::client_address::Model>> {
+    use entity::client_address;
+    Ok(scope
+        .select::<client_address::Entity>()
+        .filter(client_address::Column::ClientId.eq(client_id))
+        .order_by_desc(client_address::Column::IsPrimary)
+        .order_by_asc(client_address::Column::Id)
+        .all(db.conn())
+        .await?)
+}

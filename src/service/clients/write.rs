@@ -1,0 +1,646 @@
+//! Changing clients: create (with addresses), update (optimistic locking, immutable code),
+//! deactivate / reactivate, soft delete / restore, and the audited reveal of the tax id.
+//!
+//! Rules enforced here: duplicates within the tenant (normalised name, registration
+//! number, website domain) are a CONFLICT naming the existing client's code; the account
+//! manager must be an active user of the tenant; the parent must be a live client of the
+//! tenant and may not create a cycle; writing billing fields needs `billing:read`.
+
+use chrono::Utc;
+use entity::{client, client_address, client_tag};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::code::next_code;
+use super::input::{AddressInput, ClientDraft, ClientPatch, Patch, normalize_name, website_domain};
+use super::kinds::ClientStatus;
+use crate::auth::Permission;
+use crate::crypto::FieldCipher;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::service::TenantScope;
+use crate::service::change::{self, Change, FieldChanges};
+use crate::service::{users, validate};
+
+/// How deep a parent chain may go (also bounds the cycle check).
+const MAX_HIERARCHY_DEPTH: usize = 50;
+
+/// A client to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    pub fields: ClientPatch,
+    pub addresses: Vec<AddressInput>,
+}
+
+/// The tax id is bound to its row: tenant and client id are the associated data.
+fn tax_context(tenant_id: Uuid, client_id: Uuid) -> Vec<u8> {
+    format!("clients.tax_id:{tenant_id}:{client_id}").into_bytes()
+}
+
+fn validate_tax_id(tax_id: &str) -> AppResult<String> {
+    let tax_id = validate::text("taxId", tax_id, 2, 50)?;
+    if tax_id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -./".contains(c))
+    {
+        Ok(tax_id)
+    } else {
+        Err(AppError::bad_input(
+            "taxId",
+            "taxId may hold letters, digits, spaces and - . /",
+        ))
+    }
+}
+
+fn search_text(draft: &ClientDraft, code: &str) -> String {
+    [
+        Some(draft.name.as_str()),
+        draft.legal_name.as_deref(),
+        draft.trading_name.as_deref(),
+        Some(code),
+        draft.industry.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
+    .to_lowercase()
+}
+
+/// Fields of a draft as JSON, for audit diffs and event payloads.
+fn draft_fields(d: &ClientDraft) -> Vec<(&'static str, Value)> {
+    vec![
+        ("name", json!(d.name)),
+        ("legalName", json!(d.legal_name)),
+        ("tradingName", json!(d.trading_name)),
+        ("industry", json!(d.industry)),
+        ("website", json!(d.website)),
+        ("email", json!(d.email)),
+        ("phone", json!(d.phone)),
+        ("status", json!(d.status().as_str())),
+        ("stage", json!(d.stage.map(|s| s.as_str()))),
+        ("tier", json!(d.tier.map(|t| t.as_str()))),
+        ("accountManagerId", json!(d.account_manager_id)),
+        ("parentClientId", json!(d.parent_client_id)),
+        ("tags", json!(d.tags)),
+        ("customFields", Value::Object(d.custom_fields.clone())),
+        ("registrationNumber", json!(d.registration_number)),
+        ("entityType", json!(d.entity_type)),
+        ("employeeCount", json!(d.employee_count)),
+        ("annualRevenueCents", json!(d.annual_revenue_cents)),
+        ("foundedOn", json!(d.founded_on)),
+        ("currency", json!(d.currency)),
+        ("paymentTermsDays", json!(d.payment_terms_days)),
+        (
+            "outstandingBalanceCents",
+            json!(d.outstanding_balance_cents),
+        ),
+        ("totalRevenueCents", json!(d.total_revenue_cents)),
+        ("hourlyRateCents", json!(d.hourly_rate_cents)),
+        ("contractStart", json!(d.contract_start)),
+        ("contractEnd", json!(d.contract_end)),
+    ]
+}
+
+/// The event payload of a client: identifying fields only (billing figures and the tax
+/// id stay out of events, which reach webhooks).
+fn event_payload(m: &client::Model) -> Value {
+    json!({ "id": m.id, "clientCode": m.client_code, "name": m.name, "status": m.status, "version": m.version })
+}
+
+fn write_draft(model: &mut client::ActiveModel, d: &ClientDraft, code: &str) {
+    model.name = Set(d.name.clone());
+    model.name_normalized = Set(normalize_name(&d.name));
+    model.legal_name = Set(d.legal_name.clone());
+    model.trading_name = Set(d.trading_name.clone());
+    model.industry = Set(d.industry.clone());
+    model.website = Set(d.website.clone());
+    model.website_domain = Set(d.website.as_deref().and_then(website_domain));
+    model.email = Set(d.email.clone());
+    model.phone = Set(d.phone.clone());
+    model.status = Set(d.status().as_str().to_owned());
+    model.stage = Set(d.stage.map(|s| s.as_str().to_owned()));
+    model.tier = Set(d.tier.map(|t| t.as_str().to_owned()));
+    model.account_manager_id = Set(d.account_manager_id);
+    model.parent_client_id = Set(d.parent_client_id);
+    model.tags = Set(json!(d.tags));
+    model.custom_fields = Set(Value::Object(d.custom_fields.clone()));
+    model.registration_number = Set(d.registration_number.clone());
+    model.entity_type = Set(d.entity_type.clone());
+    model.employee_count = Set(d.employee_count);
+    model.annual_revenue_cents = Set(d.annual_revenue_cents);
+    model.founded_on = Set(d.founded_on);
+    model.currency = Set(d.currency.clone());
+    model.payment_terms_days = Set(d.payment_terms_days);
+    model.outstanding_balance_cents = Set(d.outstanding_balance_cents);
+    model.total_revenue_cents = Set(d.total_revenue_cents);
+    model.hourly_rate_cents = Set(d.hourly_rate_cents);
+    model.contract_start = Set(d.contract_start);
+    model.contract_end = Set(d.contract_end);
+    model.search_text = Set(search_text(d, code));
+}
+
+/// Creates a client (and its addresses) in one transaction.
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    cipher: &FieldCipher,
+    input: NewClient,
+) -> AppResult<client::Model> {
+    let prepared = prepare_new(scope, input)?;
+    let (scope, cipher) = (scope.clone(), cipher.clone());
+    db.write(move |txn| Box::pin(async move { create_in(txn, &scope, &cipher, prepared).await }))
+        .await
+}
+
+/// A validated [`NewClient`], ready to insert.
+#[derive(Debug, Clone)]
+pub struct PreparedClient {
+    draft: ClientDraft,
+    tax_id: Option<String>,
+    addresses: Vec<AddressInput>,
+}
+
+/// Validates a new client without touching the database (bulk creation validates all
+/// items before it writes any).
+pub fn prepare_new(scope: &TenantScope, input: NewClient) -> AppResult<PreparedClient> {
+    let billing = input.fields.billing_fields();
+    if let Some(field) = billing.first() {
+        scope.require(Permission::BillingRead, field)?;
+    }
+    let tax_id = match &input.fields.tax_id {
+        Patch::Set(value) => Some(validate_tax_id(value)?),
+        _ => None,
+    };
+    if input.fields.name.is_none() {
+        return Err(AppError::bad_input("name", "name is required"));
+    }
+    let draft = ClientDraft::default().apply(input.fields)?;
+    let addresses = input
+        .addresses
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| a.validated(i))
+        .collect::<AppResult<Vec<_>>>()?;
+    if addresses.iter().filter(|a| a.is_primary).count() > 1 {
+        return Err(AppError::bad_input(
+            "addresses",
+            "at most one address may be primary",
+        ));
+    }
+    Ok(PreparedClient {
+        draft,
+        tax_id,
+        addresses,
+    })
+}
+
+/// Inserts a prepared client inside an existing transaction.
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    cipher: &FieldCipher,
+    prepared: PreparedClient,
+) -> AppResult<client::Model> {
+    let PreparedClient {
+        draft,
+        tax_id,
+        addresses,
+    } = prepared;
+    check_references(txn, scope, None, &draft).await?;
+    check_duplicates(txn, scope, None, &draft).await?;
+    let id = Uuid::now_v7();
+    let code = next_code(txn, scope).await?;
+    let now = Utc::now();
+    let mut model = client::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.tenant_id()),
+        client_code: Set(code.clone()),
+        tax_id_encrypted: Set(tax_id
+            .as_deref()
+            .map(|t| cipher.encrypt(t, &tax_context(scope.tenant_id(), id)))
+            .transpose()?),
+        deactivated_at: Set(None),
+        deactivation_reason: Set(None),
+        created_by: Set(scope.actor().id),
+        updated_by: Set(scope.actor().id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    write_draft(&mut model, &draft, &code);
+    let created = model.insert(txn).await?;
+    replace_tags(txn, scope, id, &draft.tags).await?;
+    for address in addresses {
+        client_address::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(scope.tenant_id()),
+            client_id: Set(id),
+            kind: Set(address.kind.as_str().to_owned()),
+            line1: Set(address.line1),
+            line2: Set(address.line2),
+            city: Set(address.city),
+            state: Set(address.state),
+            postal_code: Set(address.postal_code),
+            country: Set(address.country),
+            is_primary: Set(address.is_primary),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+    }
+    let mut changes = FieldChanges::new().initial("clientCode", &created.client_code);
+    for (field, value) in draft_fields(&draft) {
+        changes = changes.initial(field, value);
+    }
+    if tax_id.is_some() {
+        changes = changes.secret("taxId");
+    }
+    change::record(
+        txn,
+        scope,
+        Change {
+            action: "client.created",
+            entity_type: "client",
+            entity_id: Some(id),
+            changes,
+            payload: event_payload(&created),
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+/// Applies `patch` to client `id` if its version is still `expected_version`.
+pub async fn update(
+    db: &Db,
+    scope: &TenantScope,
+    cipher: &FieldCipher,
+    id: Uuid,
+    patch: ClientPatch,
+    expected_version: i32,
+) -> AppResult<client::Model> {
+    if let Some(field) = patch.billing_fields().first() {
+        scope.require(Permission::BillingRead, field)?;
+    }
+    let tax_id = match &patch.tax_id {
+        Patch::Set(value) => Patch::Set(validate_tax_id(value)?),
+        Patch::Clear => Patch::Clear,
+        Patch::Keep => Patch::Keep,
+    };
+    let (scope, cipher) = (scope.clone(), cipher.clone());
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked_live(txn, &scope, id).await?;
+            if current.version != expected_version {
+                return Err(AppError::Conflict(format!(
+                    "client {} was changed by someone else (version {} is current, {expected_version} was expected)",
+                    current.client_code, current.version
+                )));
+            }
+            let before = ClientDraft::from_model(&current);
+            let after = before.clone().apply(patch)?;
+            check_references(txn, &scope, Some(&current), &after).await?;
+            check_duplicates(txn, &scope, Some(id), &after).await?;
+            let mut changes = FieldChanges::new();
+            for ((field, old), (_, new)) in draft_fields(&before).into_iter().zip(draft_fields(&after)) {
+                changes = changes.set(field, old, new);
+            }
+            if !tax_id.is_keep() {
+                changes = changes.secret("taxId");
+            }
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            let mut model: client::ActiveModel = current.clone().into();
+            write_draft(&mut model, &after, &current.client_code);
+            match tax_id {
+                Patch::Keep => {}
+                Patch::Clear => model.tax_id_encrypted = Set(None),
+                Patch::Set(value) => {
+                    model.tax_id_encrypted = Set(Some(cipher.encrypt(&value, &tax_context(scope.tenant_id(), id))?))
+                }
+            }
+            model.updated_by = Set(scope.actor().id);
+            model.updated_at = Set(Utc::now());
+            model.version = Set(current.version + 1);
+            let updated = model.update(txn).await?;
+            if before.tags != after.tags {
+                replace_tags(txn, &scope, id, &after.tags).await?;
+            }
+            change::record(
+                txn,
+                &scope,
+                Change {
+                    action: "client.updated",
+                    entity_type: "client",
+                    entity_id: Some(id),
+                    changes,
+                    payload: event_payload(&updated),
+                },
+            )
+            .await?;
+            Ok(updated)
+        })
+    })
+    .await
+}
+
+/// The lifecycle changes of a client.
+#[derive(Debug, Clone)]
+pub enum Lifecycle {
+    Deactivate { reason: String },
+    Reactivate,
+    Delete,
+    Restore,
+}
+
+/// Deactivates, reactivates, soft-deletes or restores client `id`.
+pub async fn change_lifecycle(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    step: Lifecycle,
+) -> AppResult<client::Model> {
+    let step = match step {
+        Lifecycle::Deactivate { reason } => Lifecycle::Deactivate {
+            reason: validate::text("reason", &reason, 1, 500)?,
+        },
+        other => other,
+    };
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = scope
+                .find_by_id::<client::Entity>(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("client"))?;
+            let deleted = current.deleted_at.is_some();
+            let now = Utc::now();
+            let mut model: client::ActiveModel = current.clone().into();
+            let (action, changes) = match &step {
+                Lifecycle::Restore if !deleted => {
+                    return Err(AppError::Conflict(format!(
+                        "client {} is not deleted",
+                        current.client_code
+                    )));
+                }
+                Lifecycle::Restore => {
+                    check_duplicates(txn, &scope, Some(id), &ClientDraft::from_model(&current))
+                        .await?;
+                    model.deleted_at = Set(None);
+                    (
+                        "client.restored",
+                        FieldChanges::new().set(
+                            "deletedAt",
+                            current.deleted_at,
+                            None::<chrono::DateTime<Utc>>,
+                        ),
+                    )
+                }
+                _ if deleted => return Err(AppError::NotFound("client")),
+                Lifecycle::Delete => {
+                    model.deleted_at = Set(Some(now));
+                    (
+                        "client.deleted",
+                        FieldChanges::new().set(
+                            "deletedAt",
+                            None::<chrono::DateTime<Utc>>,
+                            Some(now),
+                        ),
+                    )
+                }
+                Lifecycle::Deactivate { .. }
+                    if current.status == ClientStatus::Inactive.as_str() =>
+                {
+                    return Err(AppError::Conflict(format!(
+                        "client {} is already inactive",
+                        current.client_code
+                    )));
+                }
+                Lifecycle::Deactivate { reason } => {
+                    model.status = Set(ClientStatus::Inactive.as_str().to_owned());
+                    model.deactivated_at = Set(Some(now));
+                    model.deactivation_reason = Set(Some(reason.clone()));
+                    (
+                        "client.deactivated",
+                        FieldChanges::new()
+                            .set("status", &current.status, ClientStatus::Inactive.as_str())
+                            .set("deactivationReason", &current.deactivation_reason, reason),
+                    )
+                }
+                Lifecycle::Reactivate if current.status != ClientStatus::Inactive.as_str() => {
+                    return Err(AppError::Conflict(format!(
+                        "client {} is not inactive",
+                        current.client_code
+                    )));
+                }
+                Lifecycle::Reactivate => {
+                    model.status = Set(ClientStatus::Active.as_str().to_owned());
+                    model.deactivated_at = Set(None);
+                    model.deactivation_reason = Set(None);
+                    (
+                        "client.reactivated",
+                        FieldChanges::new().set(
+                            "status",
+                            &current.status,
+                            ClientStatus::Active.as_str(),
+                        ),
+                    )
+                }
+            };
+            model.updated_by = Set(scope.actor().id);
+            model.updated_at = Set(now);
+            model.version = Set(current.version + 1);
+            let updated = model.update(txn).await?;
+            change::record(
+                txn,
+                &scope,
+                Change {
+                    action,
+                    entity_type: "client",
+                    entity_id: Some(id),
+                    changes,
+                    payload: event_payload(&updated),
+                },
+            )
+            .await?;
+            Ok(updated)
+        })
+    })
+    .await
+}
+
+/// Decrypts a client's tax id and records who saw it.
+pub async fn reveal_tax_id(
+    db: &Db,
+    scope: &TenantScope,
+    cipher: &FieldCipher,
+    client: &client::Model,
+) -> AppResult<Option<String>> {
+    scope.require(Permission::BillingRead, "taxId")?;
+    let Some(stored) = client.tax_id_encrypted.as_deref() else {
+        return Ok(None);
+    };
+    let plaintext = cipher.decrypt(stored, &tax_context(client.tenant_id, client.id))?;
+    let (scope, client_id) = (scope.clone(), client.id);
+    db.write(move |txn| {
+        Box::pin(async move {
+            change::audit(
+                txn,
+                &scope,
+                Change {
+                    action: "client.tax_id_revealed",
+                    entity_type: "client",
+                    entity_id: Some(client_id),
+                    changes: FieldChanges::new(),
+                    payload: Value::Null,
+                },
+            )
+            .await
+        })
+    })
+    .await?;
+    Ok(Some(plaintext))
+}
+
+async fn locked_live(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<client::Model> {
+    scope
+        .find_by_id::<client::Entity>(id)
+        .filter(client::Column::DeletedAt.is_null())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("client"))
+}
+
+async fn replace_tags(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    tags: &[String],
+) -> AppResult<()> {
+    client_tag::Entity::delete_many()
+        .filter(client_tag::Column::TenantId.eq(scope.tenant_id()))
+        .filter(client_tag::Column::ClientId.eq(client_id))
+        .exec(txn)
+        .await?;
+    if !tags.is_empty() {
+        client_tag::Entity::insert_many(tags.iter().map(|tag| client_tag::ActiveModel {
+            tenant_id: Set(scope.tenant_id()),
+            client_id: Set(client_id),
+            tag: Set(tag.clone()),
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The account manager must be an active user, the parent a live client, both of this
+/// tenant (another tenant's id is NOT_FOUND); a parent may not lead back to the client.
+async fn check_references(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    current: Option<&client::Model>,
+    draft: &ClientDraft,
+) -> AppResult<()> {
+    if let Some(manager) = draft.account_manager_id
+        && current.is_none_or(|c| c.account_manager_id != Some(manager))
+    {
+        let user = users::get_in(txn, scope, manager)
+            .await
+            .map_err(|_| AppError::NotFound("account manager"))?;
+        if !user.is_active {
+            return Err(AppError::bad_input(
+                "accountManagerId",
+                "the account manager is deactivated",
+            ));
+        }
+    }
+    let Some(parent) = draft.parent_client_id else {
+        return Ok(());
+    };
+    if current.is_some_and(|c| c.parent_client_id == Some(parent)) {
+        return Ok(());
+    }
+    let self_id = current.map(|c| c.id);
+    let mut next = Some(parent);
+    for _ in 0..MAX_HIERARCHY_DEPTH {
+        let Some(id) = next else {
+            return Ok(());
+        };
+        if Some(id) == self_id {
+            return Err(AppError::bad_input(
+                "parentClientId",
+                "a client cannot be its own ancestor",
+            ));
+        }
+        let ancestor = scope
+            .find_by_id::<client::Entity>(id)
+            .filter(client::Column::DeletedAt.is_null())
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound("parent client"))?;
+        next = ancestor.parent_client_id;
+    }
+    Err(AppError::bad_input(
+        "parentClientId",
+        format!("client hierarchies are at most {MAX_HIERARCHY_DEPTH} deep"),
+    ))
+}
+
+/// CONFLICT when another live client of the tenant has the same normalised name,
+/// registration number or website domain.
+async fn check_duplicates(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    self_id: Option<Uuid>,
+    draft: &ClientDraft,
+) -> AppResult<()> {
+    let name = normalize_name(&draft.name);
+    let domain = draft.website.as_deref().and_then(website_domain);
+    let mut any = Condition::any().add(client::Column::NameNormalized.eq(&name));
+    if let Some(number) = &draft.registration_number {
+        any = any.add(client::Column::RegistrationNumber.eq(number));
+    }
+    if let Some(domain) = &domain {
+        any = any.add(client::Column::WebsiteDomain.eq(domain));
+    }
+    let mut query = scope
+        .select::<client::Entity>()
+        .filter(client::Column::DeletedAt.is_null())
+        .filter(any);
+    if let Some(id) = self_id {
+        query = query.filter(client::Column::Id.ne(id));
+    }
+    let Some(existing) = query.limit(1).one(txn).await? else {
+        return Ok(());
+    };
+    let reason = if existing.name_normalized == name {
+        "the same name"
+    } else if existing.registration_number.is_some()
+        && existing.registration_number == draft.registration_number
+    {
+        "the same registration number"
+    } else {
+        "the same website domain"
+    };
+    Err(AppError::Conflict(format!(
+        "client {} ({}) already has {reason}",
+        existing.client_code, existing.name
+    )))
+}
