@@ -114,6 +114,10 @@ pub async fn spawn_app_on(
     database_url: &str,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        // `TEST_LOG=info cargo test …` shows the server's logs (internal errors included).
+        clientgraph::telemetry::init(clientgraph::config::LogFormat::Pretty, &filter);
+    }
     let mut config = Config::with_database(database_url);
     config.auth.jwt_secret = Some(TEST_JWT_SECRET.parse().unwrap());
     config.listen = "127.0.0.1:0".parse().unwrap();

@@ -7,6 +7,7 @@ mod helpers;
 mod architecture;
 mod auth_tokens;
 mod cli;
+mod clients;
 mod database;
 mod graphiql;
 mod graphql_http;

@@ -320,9 +320,11 @@ fn custom_field_condition(backend: DbBackend, key: &str, value: &Json) -> AppRes
             ));
         }
     };
+    // sea-query's custom SQL takes `$n` placeholders on PostgreSQL and `?` on SQLite; the
+    // key is cast because `json ->> unknown` is ambiguous (text key or array index).
     Ok(match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            "(\"clients\".\"custom_fields\" ->> ?) = ?",
+            "(\"clients\".\"custom_fields\" ->> CAST($1 AS text)) = $2",
             [key.to_owned(), text],
         ),
         _ => {
