@@ -88,6 +88,16 @@ impl Db {
         T: Send,
         F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, T> + Send,
     {
+        self.write_or_rehearse(true, body).await
+    }
+
+    /// Like [`Db::write`], but with `commit == false` the transaction is rolled back even
+    /// when `body` succeeds: a dry run that takes exactly the real path.
+    pub async fn write_or_rehearse<T, F>(&self, commit: bool, body: F) -> AppResult<T>
+    where
+        T: Send,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, T> + Send,
+    {
         let _writer = match &self.write_gate {
             Some(gate) => Some(gate.lock().await),
             None => None,
@@ -100,8 +110,12 @@ impl Db {
             })
             .await?;
         match body(&txn).await {
-            Ok(value) => {
+            Ok(value) if commit => {
                 txn.commit().await?;
+                Ok(value)
+            }
+            Ok(value) => {
+                txn.rollback().await?;
                 Ok(value)
             }
             Err(err) => {

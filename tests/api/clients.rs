@@ -870,3 +870,205 @@ async fn another_tenants_clients_are_not_found_anywhere() {
     );
     let _ = tenant;
 }
+
+const BULK_UPDATE: &str = "mutation($ids: [ID!]!, $op: BulkClientOperation!, $dry: Boolean) { bulkUpdateClients(ids: $ids, operation: $op, dryRun: $dry) { succeeded failed dryRun results { index id ok code message client { status tier tags } } } }";
+const BULK_CREATE: &str = "mutation($inputs: [CreateClientInput!]!, $atomic: Boolean) { bulkCreateClients(inputs: $inputs, atomic: $atomic) { succeeded failed results { index ok code field message client { name clientCode } } } }";
+
+#[tokio::test]
+async fn bulk_updates_report_per_item_and_dry_runs_change_nothing() {
+    let (app, _, admin) = setup().await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            create_ok(
+                &app,
+                &admin,
+                json!({ "name": format!("Bulk {i}"), "tags": ["old"] }),
+            )
+            .await["id"]
+                .clone(),
+        );
+    }
+    let other = app.create_tenant("globex").await;
+    let theirs = app.token(&other, Role::Admin).await;
+    let their_id = create_ok(&app, &theirs, json!({ "name": "Theirs" })).await["id"].clone();
+    let mut all = ids.clone();
+    all.push(json!(uuid::Uuid::new_v4()));
+    all.push(their_id.clone());
+
+    let op = json!({ "kind": "SET_TIER", "tier": "ENTERPRISE" });
+    let dry = app
+        .graphql_as(
+            &admin,
+            BULK_UPDATE,
+            json!({ "ids": all, "op": op, "dry": true }),
+        )
+        .await;
+    let result = &dry["data"]["bulkUpdateClients"];
+    assert_eq!(result["dryRun"], true, "{dry}");
+    assert_eq!(
+        (result["succeeded"].as_i64(), result["failed"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        result["results"][0]["client"]["tier"], "ENTERPRISE",
+        "reports what would happen"
+    );
+    assert_eq!(result["results"][3]["code"], "NOT_FOUND");
+    assert_eq!(
+        result["results"][4]["code"], "NOT_FOUND",
+        "another tenant's id"
+    );
+    let unchanged = app
+        .graphql_as(
+            &admin,
+            "query($id: ID!) { client(id: $id) { tier version } }",
+            json!({ "id": ids[0] }),
+        )
+        .await;
+    assert_eq!(
+        unchanged["data"]["client"],
+        json!({ "tier": null, "version": 1 })
+    );
+
+    let real = app
+        .graphql_as(&admin, BULK_UPDATE, json!({ "ids": all, "op": op }))
+        .await;
+    assert_eq!(real["data"]["bulkUpdateClients"]["succeeded"], 3, "{real}");
+    let changed = app
+        .graphql_as(
+            &admin,
+            "query($id: ID!) { client(id: $id) { tier version } }",
+            json!({ "id": ids[0] }),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["client"],
+        json!({ "tier": "ENTERPRISE", "version": 2 })
+    );
+    let body = app
+        .graphql_as(
+            &theirs,
+            "query($id: ID!) { client(id: $id) { tier } }",
+            json!({ "id": their_id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["client"]["tier"],
+        Value::Null,
+        "the other tenant's client is untouched"
+    );
+
+    let tags = app
+        .graphql_as(
+            &admin,
+            BULK_UPDATE,
+            json!({ "ids": ids, "op": { "kind": "ADD_TAGS", "tags": ["New"] } }),
+        )
+        .await;
+    assert_eq!(
+        tags["data"]["bulkUpdateClients"]["results"][1]["client"]["tags"],
+        json!(["old", "new"]),
+        "{tags}"
+    );
+    let deactivate = app
+        .graphql_as(
+            &admin,
+            BULK_UPDATE,
+            json!({ "ids": [ids[0], ids[0]], "op": { "kind": "DEACTIVATE", "reason": "Merged" } }),
+        )
+        .await;
+    let results = &deactivate["data"]["bulkUpdateClients"]["results"];
+    assert_eq!(results[0]["client"]["status"], "INACTIVE", "{deactivate}");
+    assert_eq!(results[1]["code"], "CONFLICT", "already inactive");
+    let missing = app
+        .graphql_as(
+            &admin,
+            BULK_UPDATE,
+            json!({ "ids": ids, "op": { "kind": "SET_STATUS" } }),
+        )
+        .await;
+    assert_eq!(first_error_code(&missing), Some("BAD_USER_INPUT"));
+
+    let many: Vec<String> = (0..51).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let body = app
+        .graphql_as(&admin, BULK_UPDATE, json!({ "ids": many, "op": op }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"));
+    assert_eq!(body["errors"][0]["extensions"]["field"], "ids");
+}
+
+#[tokio::test]
+async fn bulk_creation_is_all_or_nothing_unless_asked_otherwise() {
+    let (app, _, admin) = setup().await;
+    create_ok(&app, &admin, json!({ "name": "Existing Ltd" })).await;
+    let inputs = json!([{ "name": "New One" }, { "name": "Existing Ltd." }, { "name": "New Two" }]);
+    let body = app
+        .graphql_as(&admin, BULK_CREATE, json!({ "inputs": inputs }))
+        .await;
+    let result = &body["data"]["bulkCreateClients"];
+    assert_eq!(result["succeeded"], 0, "{body}");
+    assert_eq!(result["results"][1]["code"], "CONFLICT");
+    assert_eq!(result["results"][0]["code"], "CONFLICT");
+    assert!(
+        result["results"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not written")
+    );
+    let count = app
+        .graphql_as(&admin, "{ clients { totalCount } }", json!({}))
+        .await;
+    assert_eq!(count["data"]["clients"]["totalCount"], 1, "nothing written");
+
+    // A validation error is reported before anything is written, naming the field.
+    let body = app
+        .graphql_as(
+            &admin,
+            BULK_CREATE,
+            json!({ "inputs": [{ "name": "Fine Co" }, { "name": "X" }] }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["bulkCreateClients"]["results"][1]["field"], "name",
+        "{body}"
+    );
+    assert_eq!(body["data"]["bulkCreateClients"]["succeeded"], 0);
+
+    let body = app
+        .graphql_as(
+            &admin,
+            BULK_CREATE,
+            json!({ "inputs": inputs, "atomic": false }),
+        )
+        .await;
+    let result = &body["data"]["bulkCreateClients"];
+    assert_eq!(
+        (result["succeeded"].as_i64(), result["failed"].as_i64()),
+        (Some(2), Some(1)),
+        "{body}"
+    );
+    assert_eq!(result["results"][2]["client"]["name"], "New Two");
+    let count = app
+        .graphql_as(&admin, "{ clients { totalCount } }", json!({}))
+        .await;
+    assert_eq!(count["data"]["clients"]["totalCount"], 3);
+
+    let many: Vec<Value> = (0..100)
+        .map(|i| json!({ "name": format!("Batch client {i}") }))
+        .collect();
+    let body = app
+        .graphql_as(&admin, BULK_CREATE, json!({ "inputs": many }))
+        .await;
+    assert_eq!(
+        body["data"]["bulkCreateClients"]["succeeded"], 100,
+        "{body}"
+    );
+    let too_many: Vec<Value> = (0..501)
+        .map(|i| json!({ "name": format!("Too many {i}") }))
+        .collect();
+    let body = app
+        .graphql_as(&admin, BULK_CREATE, json!({ "inputs": too_many }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"));
+}

@@ -120,7 +120,7 @@ fn optional_id(field: &str, value: Option<ID>) -> Result<Patch<uuid::Uuid>, AppE
 }
 
 impl CreateClientInput {
-    fn into_service(self) -> Result<NewClient, AppError> {
+    pub(super) fn into_service(self) -> Result<NewClient, AppError> {
         let fields = ClientPatch {
             name: Some(self.name),
             legal_name: self.legal_name.into(),

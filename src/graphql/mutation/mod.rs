@@ -3,6 +3,7 @@
 use async_graphql::MergedObject;
 
 mod api_keys;
+mod bulk;
 mod clients;
 mod sessions;
 mod users;
@@ -15,4 +16,5 @@ pub struct MutationRoot(
     users::UserMutations,
     api_keys::ApiKeyMutations,
     clients::ClientMutations,
+    bulk::BulkMutations,
 );

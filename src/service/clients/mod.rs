@@ -1,5 +1,6 @@
 //! The client aggregate: input rules, code generation, writes and reads.
 
+pub mod bulk;
 pub mod code;
 mod codes;
 pub mod input;

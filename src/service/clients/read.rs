@@ -604,6 +604,20 @@ pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client::Mo
         .ok_or(AppError::NotFound("client"))
 }
 
+/// A live client inside a transaction.
+pub async fn get_in(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<client::Model> {
+    scope
+        .find_by_id::<client::Entity>(id)
+        .filter(client::Column::DeletedAt.is_null())
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("client"))
+}
+
 /// A live client by its code.
 pub async fn by_code(db: &Db, scope: &TenantScope, code: &str) -> AppResult<client::Model> {
     scope

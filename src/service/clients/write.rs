@@ -287,6 +287,25 @@ pub async fn update(
     patch: ClientPatch,
     expected_version: i32,
 ) -> AppResult<client::Model> {
+    let (scope, cipher) = (scope.clone(), cipher.clone());
+    db.write(move |txn| {
+        Box::pin(
+            async move { update_in(txn, &scope, &cipher, id, patch, Some(expected_version)).await },
+        )
+    })
+    .await
+}
+
+/// [`update`] inside an existing transaction; without `expected_version` the current
+/// version is taken (bulk operations, which lock the row themselves).
+pub async fn update_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    cipher: &FieldCipher,
+    id: Uuid,
+    patch: ClientPatch,
+    expected_version: Option<i32>,
+) -> AppResult<client::Model> {
     if let Some(field) = patch.billing_fields().first() {
         scope.require(Permission::BillingRead, field)?;
     }
@@ -295,62 +314,60 @@ pub async fn update(
         Patch::Clear => Patch::Clear,
         Patch::Keep => Patch::Keep,
     };
-    let (scope, cipher) = (scope.clone(), cipher.clone());
-    db.write(move |txn| {
-        Box::pin(async move {
-            let current = locked_live(txn, &scope, id).await?;
-            if current.version != expected_version {
-                return Err(AppError::Conflict(format!(
-                    "client {} was changed by someone else (version {} is current, {expected_version} was expected)",
-                    current.client_code, current.version
-                )));
-            }
-            let before = ClientDraft::from_model(&current);
-            let after = before.clone().apply(patch)?;
-            check_references(txn, &scope, Some(&current), &after).await?;
-            check_duplicates(txn, &scope, Some(id), &after).await?;
-            let mut changes = FieldChanges::new();
-            for ((field, old), (_, new)) in draft_fields(&before).into_iter().zip(draft_fields(&after)) {
-                changes = changes.set(field, old, new);
-            }
-            if !tax_id.is_keep() {
-                changes = changes.secret("taxId");
-            }
-            if changes.is_empty() {
-                return Ok(current);
-            }
-            let mut model: client::ActiveModel = current.clone().into();
-            write_draft(&mut model, &after, &current.client_code);
-            match tax_id {
-                Patch::Keep => {}
-                Patch::Clear => model.tax_id_encrypted = Set(None),
-                Patch::Set(value) => {
-                    model.tax_id_encrypted = Set(Some(cipher.encrypt(&value, &tax_context(scope.tenant_id(), id))?))
-                }
-            }
-            model.updated_by = Set(scope.actor().id);
-            model.updated_at = Set(Utc::now());
-            model.version = Set(current.version + 1);
-            let updated = model.update(txn).await?;
-            if before.tags != after.tags {
-                replace_tags(txn, &scope, id, &after.tags).await?;
-            }
-            change::record(
-                txn,
-                &scope,
-                Change {
-                    action: "client.updated",
-                    entity_type: "client",
-                    entity_id: Some(id),
-                    changes,
-                    payload: event_payload(&updated),
-                },
-            )
-            .await?;
-            Ok(updated)
-        })
-    })
-    .await
+    let current = locked_live(txn, scope, id).await?;
+    if let Some(expected) = expected_version
+        && current.version != expected
+    {
+        return Err(AppError::Conflict(format!(
+            "client {} was changed by someone else (version {} is current, {expected} was expected)",
+            current.client_code, current.version
+        )));
+    }
+    let before = ClientDraft::from_model(&current);
+    let after = before.clone().apply(patch)?;
+    check_references(txn, scope, Some(&current), &after).await?;
+    check_duplicates(txn, scope, Some(id), &after).await?;
+    let mut changes = FieldChanges::new();
+    for ((field, old), (_, new)) in draft_fields(&before).into_iter().zip(draft_fields(&after)) {
+        changes = changes.set(field, old, new);
+    }
+    if !tax_id.is_keep() {
+        changes = changes.secret("taxId");
+    }
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let mut model: client::ActiveModel = current.clone().into();
+    write_draft(&mut model, &after, &current.client_code);
+    match tax_id {
+        Patch::Keep => {}
+        Patch::Clear => model.tax_id_encrypted = Set(None),
+        Patch::Set(value) => {
+            model.tax_id_encrypted = Set(Some(
+                cipher.encrypt(&value, &tax_context(scope.tenant_id(), id))?,
+            ))
+        }
+    }
+    model.updated_by = Set(scope.actor().id);
+    model.updated_at = Set(Utc::now());
+    model.version = Set(current.version + 1);
+    let updated = model.update(txn).await?;
+    if before.tags != after.tags {
+        replace_tags(txn, scope, id, &after.tags).await?;
+    }
+    change::record(
+        txn,
+        scope,
+        Change {
+            action: "client.updated",
+            entity_type: "client",
+            entity_id: Some(id),
+            changes,
+            payload: event_payload(&updated),
+        },
+    )
+    .await?;
+    Ok(updated)
 }
 
 /// The lifecycle changes of a client.
@@ -369,115 +386,110 @@ pub async fn change_lifecycle(
     id: Uuid,
     step: Lifecycle,
 ) -> AppResult<client::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| Box::pin(async move { lifecycle_in(txn, &scope, id, step).await }))
+        .await
+}
+
+/// [`change_lifecycle`] inside an existing transaction.
+pub async fn lifecycle_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+    step: Lifecycle,
+) -> AppResult<client::Model> {
     let step = match step {
         Lifecycle::Deactivate { reason } => Lifecycle::Deactivate {
             reason: validate::text("reason", &reason, 1, 500)?,
         },
         other => other,
     };
-    let scope = scope.clone();
-    db.write(move |txn| {
-        Box::pin(async move {
-            let current = scope
-                .find_by_id::<client::Entity>(id)
-                .lock_exclusive()
-                .one(txn)
-                .await?
-                .ok_or(AppError::NotFound("client"))?;
-            let deleted = current.deleted_at.is_some();
-            let now = Utc::now();
-            let mut model: client::ActiveModel = current.clone().into();
-            let (action, changes) = match &step {
-                Lifecycle::Restore if !deleted => {
-                    return Err(AppError::Conflict(format!(
-                        "client {} is not deleted",
-                        current.client_code
-                    )));
-                }
-                Lifecycle::Restore => {
-                    check_duplicates(txn, &scope, Some(id), &ClientDraft::from_model(&current))
-                        .await?;
-                    model.deleted_at = Set(None);
-                    (
-                        "client.restored",
-                        FieldChanges::new().set(
-                            "deletedAt",
-                            current.deleted_at,
-                            None::<chrono::DateTime<Utc>>,
-                        ),
-                    )
-                }
-                _ if deleted => return Err(AppError::NotFound("client")),
-                Lifecycle::Delete => {
-                    model.deleted_at = Set(Some(now));
-                    (
-                        "client.deleted",
-                        FieldChanges::new().set(
-                            "deletedAt",
-                            None::<chrono::DateTime<Utc>>,
-                            Some(now),
-                        ),
-                    )
-                }
-                Lifecycle::Deactivate { .. }
-                    if current.status == ClientStatus::Inactive.as_str() =>
-                {
-                    return Err(AppError::Conflict(format!(
-                        "client {} is already inactive",
-                        current.client_code
-                    )));
-                }
-                Lifecycle::Deactivate { reason } => {
-                    model.status = Set(ClientStatus::Inactive.as_str().to_owned());
-                    model.deactivated_at = Set(Some(now));
-                    model.deactivation_reason = Set(Some(reason.clone()));
-                    (
-                        "client.deactivated",
-                        FieldChanges::new()
-                            .set("status", &current.status, ClientStatus::Inactive.as_str())
-                            .set("deactivationReason", &current.deactivation_reason, reason),
-                    )
-                }
-                Lifecycle::Reactivate if current.status != ClientStatus::Inactive.as_str() => {
-                    return Err(AppError::Conflict(format!(
-                        "client {} is not inactive",
-                        current.client_code
-                    )));
-                }
-                Lifecycle::Reactivate => {
-                    model.status = Set(ClientStatus::Active.as_str().to_owned());
-                    model.deactivated_at = Set(None);
-                    model.deactivation_reason = Set(None);
-                    (
-                        "client.reactivated",
-                        FieldChanges::new().set(
-                            "status",
-                            &current.status,
-                            ClientStatus::Active.as_str(),
-                        ),
-                    )
-                }
-            };
-            model.updated_by = Set(scope.actor().id);
-            model.updated_at = Set(now);
-            model.version = Set(current.version + 1);
-            let updated = model.update(txn).await?;
-            change::record(
-                txn,
-                &scope,
-                Change {
-                    action,
-                    entity_type: "client",
-                    entity_id: Some(id),
-                    changes,
-                    payload: event_payload(&updated),
-                },
+    let current = scope
+        .find_by_id::<client::Entity>(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("client"))?;
+    let deleted = current.deleted_at.is_some();
+    let now = Utc::now();
+    let mut model: client::ActiveModel = current.clone().into();
+    let (action, changes) = match &step {
+        Lifecycle::Restore if !deleted => {
+            return Err(AppError::Conflict(format!(
+                "client {} is not deleted",
+                current.client_code
+            )));
+        }
+        Lifecycle::Restore => {
+            check_duplicates(txn, scope, Some(id), &ClientDraft::from_model(&current)).await?;
+            model.deleted_at = Set(None);
+            (
+                "client.restored",
+                FieldChanges::new().set(
+                    "deletedAt",
+                    current.deleted_at,
+                    None::<chrono::DateTime<Utc>>,
+                ),
             )
-            .await?;
-            Ok(updated)
-        })
-    })
-    .await
+        }
+        _ if deleted => return Err(AppError::NotFound("client")),
+        Lifecycle::Delete => {
+            model.deleted_at = Set(Some(now));
+            (
+                "client.deleted",
+                FieldChanges::new().set("deletedAt", None::<chrono::DateTime<Utc>>, Some(now)),
+            )
+        }
+        Lifecycle::Deactivate { .. } if current.status == ClientStatus::Inactive.as_str() => {
+            return Err(AppError::Conflict(format!(
+                "client {} is already inactive",
+                current.client_code
+            )));
+        }
+        Lifecycle::Deactivate { reason } => {
+            model.status = Set(ClientStatus::Inactive.as_str().to_owned());
+            model.deactivated_at = Set(Some(now));
+            model.deactivation_reason = Set(Some(reason.clone()));
+            (
+                "client.deactivated",
+                FieldChanges::new()
+                    .set("status", &current.status, ClientStatus::Inactive.as_str())
+                    .set("deactivationReason", &current.deactivation_reason, reason),
+            )
+        }
+        Lifecycle::Reactivate if current.status != ClientStatus::Inactive.as_str() => {
+            return Err(AppError::Conflict(format!(
+                "client {} is not inactive",
+                current.client_code
+            )));
+        }
+        Lifecycle::Reactivate => {
+            model.status = Set(ClientStatus::Active.as_str().to_owned());
+            model.deactivated_at = Set(None);
+            model.deactivation_reason = Set(None);
+            (
+                "client.reactivated",
+                FieldChanges::new().set("status", &current.status, ClientStatus::Active.as_str()),
+            )
+        }
+    };
+    model.updated_by = Set(scope.actor().id);
+    model.updated_at = Set(now);
+    model.version = Set(current.version + 1);
+    let updated = model.update(txn).await?;
+    change::record(
+        txn,
+        scope,
+        Change {
+            action,
+            entity_type: "client",
+            entity_id: Some(id),
+            changes,
+            payload: event_payload(&updated),
+        },
+    )
+    .await?;
+    Ok(updated)
 }
 
 /// Decrypts a client's tax id and records who saw it.
