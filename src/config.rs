@@ -203,6 +203,10 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,
 
+    /// Seconds a signed download link (exports) stays valid.
+    #[arg(long, env = "CLIENTGRAPH_DOWNLOAD_URL_TTL_SECS", default_value_t = 300)]
+    pub download_url_ttl_secs: i64,
+
     /// Keys encrypting sensitive fields at rest: `id:base64-32-bytes[,id:key…]`, the first
     /// one active (older ones still decrypt). Required in production.
     #[arg(long, env = "CLIENTGRAPH_ENCRYPTION_KEYS", hide_env_values = true)]

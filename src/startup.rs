@@ -11,11 +11,13 @@ use anyhow::Context as _;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::auth::signed::UrlSigner;
 use crate::auth::throttle::{LoginThrottle, ThrottlePolicy};
 use crate::auth::{Authenticator, JwtKeys};
 use crate::config::Config;
 use crate::crypto::FieldCipher;
 use crate::db::Db;
+use crate::graphql::DownloadLinks;
 use crate::graphql::{SchemaSettings, build_schema};
 use crate::http::{AppState, HttpSettings, router};
 use crate::service::sessions::Sessions;
@@ -44,8 +46,10 @@ impl Application {
     /// Like [`Application::build`] with an already connected database.
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
         let auth = &config.auth;
+        let secret = auth.signing_secret()?;
+        let signer = UrlSigner::new(&secret);
         let jwt = JwtKeys::new(
-            &auth.signing_secret()?,
+            &secret,
             &auth.jwt_issuer,
             &auth.jwt_audience,
             chrono::Duration::seconds(auth.access_token_ttl_secs),
@@ -60,10 +64,20 @@ impl Application {
             throttle,
         ));
         let cipher = FieldCipher::from_config(config.encryption_keys.as_ref(), auth.environment)?;
-        let schema = build_schema(&SchemaSettings::from(&config), db.clone(), sessions, cipher);
+        let schema = build_schema(
+            &SchemaSettings::from(&config),
+            db.clone(),
+            sessions,
+            cipher,
+            DownloadLinks {
+                signer: signer.clone(),
+                ttl: chrono::Duration::seconds(config.download_url_ttl_secs),
+            },
+        );
         let state = AppState {
             schema,
             authenticator: Authenticator::new(jwt, db.clone()),
+            signer,
             db: db.clone(),
             settings: Arc::new(HttpSettings::from(&config)),
         };

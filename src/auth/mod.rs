@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod password;
 pub mod permissions;
 pub mod secrets;
+pub mod signed;
 pub mod throttle;
 
 use async_graphql::Enum;
@@ -140,6 +141,32 @@ impl Authenticator {
         } else {
             self.access_token(credential).await.map(Some)
         }
+    }
+
+    /// The current role of a principal named by a signed link: the user must still be
+    /// active, the API key unrevoked and unexpired, both in `tenant_id`.
+    pub async fn current_role(
+        &self,
+        tenant_id: Uuid,
+        kind: ActorKind,
+        id: Uuid,
+    ) -> AppResult<Role> {
+        let role = match kind {
+            ActorKind::User => user::Entity::find_by_id(id)
+                .filter(user::Column::TenantId.eq(tenant_id))
+                .one(self.db.conn())
+                .await?
+                .filter(|u| u.is_active)
+                .map(|u| u.role),
+            ActorKind::ApiKey => api_key::Entity::find_by_id(id)
+                .filter(api_key::Column::TenantId.eq(tenant_id))
+                .one(self.db.conn())
+                .await?
+                .filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > Utc::now()))
+                .map(|k| k.role),
+            ActorKind::System => None,
+        };
+        role.as_deref().and_then(Role::parse).ok_or_else(refused)
     }
 
     async fn access_token(&self, token: &str) -> AppResult<AuthContext> {

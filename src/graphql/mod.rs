@@ -15,4 +15,4 @@ mod schema;
 pub mod types;
 
 pub use context::RequestContext;
-pub use schema::{AppSchema, SchemaSettings, build_schema, sdl};
+pub use schema::{AppSchema, DownloadLinks, SchemaSettings, build_schema, sdl};

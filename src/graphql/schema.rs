@@ -53,6 +53,7 @@ pub fn build_schema(
     db: Db,
     sessions: Arc<Sessions>,
     cipher: FieldCipher,
+    links: DownloadLinks,
 ) -> AppSchema {
     let mut builder = builder()
         .limit_depth(settings.max_depth)
@@ -60,12 +61,20 @@ pub fn build_schema(
         .extension(settings.limits.clone())
         .data(db)
         .data(sessions)
-        .data(cipher);
+        .data(cipher)
+        .data(links);
     if !settings.limits.introspection {
         // Suggestions ("Did you mean …") would leak field names introspection hides.
         builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
+}
+
+/// Signs short-lived download links (exports, later files).
+#[derive(Clone)]
+pub struct DownloadLinks {
+    pub signer: crate::auth::signed::UrlSigner,
+    pub ttl: chrono::Duration,
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

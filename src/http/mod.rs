@@ -18,10 +18,12 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::Authenticator;
+use crate::auth::signed::UrlSigner;
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::AppSchema;
 
+mod exports;
 mod graphiql;
 mod graphql;
 mod health;
@@ -55,6 +57,7 @@ impl From<&Config> for HttpSettings {
 pub struct AppState {
     pub schema: AppSchema,
     pub authenticator: Authenticator,
+    pub signer: UrlSigner,
     pub db: Db,
     pub settings: Arc<HttpSettings>,
 }
@@ -67,6 +70,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             get(graphql::get_graphql).post(graphql::post_graphql),
         )
         .route("/graphiql/{file}", get(graphiql::asset))
+        .route("/exports/clients", get(exports::download_clients))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .fallback(not_found)

@@ -100,6 +100,21 @@ impl TenantScope {
         }
     }
 
+    /// The scope of a principal re-established from a signed link (downloads), with its
+    /// current role.
+    pub fn for_principal(
+        tenant_id: Uuid,
+        actor_id: Option<Uuid>,
+        kind: ActorKind,
+        role: Role,
+        request: &RequestContext,
+    ) -> Self {
+        TenantScope {
+            tenant_id,
+            actor: request_actor(actor_id, kind, Some(role), request),
+        }
+    }
+
     /// The server acting on its own (CLI, background tasks).
     pub fn system(tenant_id: Uuid) -> Self {
         TenantScope {

@@ -1072,3 +1072,170 @@ async fn bulk_creation_is_all_or_nothing_unless_asked_otherwise() {
         .await;
     assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"));
 }
+
+const EXPORT: &str = "mutation($format: ExportFormat!, $filter: ClientFilter) { exportClients(format: $format, filter: $filter) { url expiresAt format } }";
+
+#[tokio::test]
+async fn exports_stream_exactly_the_filtered_rows_of_the_tenant() {
+    let (app, tenant, admin) = setup().await;
+    let inputs: Vec<Value> = (0..260)
+        .map(|i| {
+            let status = if i % 4 == 0 { "ON_HOLD" } else { "ACTIVE" };
+            json!({ "name": format!("Export client {i:03}"), "status": status, "outstandingBalance": i, "tags": ["x", "y"] })
+        })
+        .collect();
+    let body = app
+        .graphql_as(&admin, BULK_CREATE, json!({ "inputs": inputs }))
+        .await;
+    assert_eq!(
+        body["data"]["bulkCreateClients"]["succeeded"], 260,
+        "{body}"
+    );
+    create_ok(
+        &app,
+        &admin,
+        json!({ "name": "=HYPERLINK(\"http://evil\")", "status": "ACTIVE" }),
+    )
+    .await;
+    let other = app.create_tenant("globex").await;
+    let theirs = app.token(&other, Role::Admin).await;
+    create_ok(
+        &app,
+        &theirs,
+        json!({ "name": "Export client foreign", "status": "ACTIVE" }),
+    )
+    .await;
+
+    let ticket = app
+        .graphql_as(
+            &admin,
+            EXPORT,
+            json!({ "format": "CSV", "filter": { "status": ["ACTIVE"] } }),
+        )
+        .await;
+    let url = ticket["data"]["exportClients"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{ticket}"))
+        .to_owned();
+    let response = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("id,clientCode,name") && lines[0].contains("outstandingBalance"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines.len() - 1,
+        195 + 1,
+        "every ACTIVE client across pages, nothing else"
+    );
+    assert!(!csv.contains("foreign"), "no other tenant's rows");
+    assert!(!csv.contains("ON_HOLD"));
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "formula defused"
+    );
+    assert!(csv.contains("x;y"));
+
+    let ticket = app
+        .graphql_as(
+            &admin,
+            EXPORT,
+            json!({ "format": "JSON", "filter": { "status": ["ON_HOLD"] } }),
+        )
+        .await;
+    let url = ticket["data"]["exportClients"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rows: Vec<Value> = app
+        .client
+        .get(app.url(&url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 65);
+    assert!(
+        rows.iter()
+            .all(|r| r["status"] == "ON_HOLD" && r["tags"] == json!(["x", "y"]))
+    );
+
+    // Tampered, foreign-purpose and expired links are refused.
+    let tampered = url.replacen("token=", "token=x", 1);
+    assert_eq!(
+        app.client
+            .get(app.url(&tampered))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let signer =
+        clientgraph::auth::signed::UrlSigner::new(crate::helpers::TEST_JWT_SECRET.as_bytes());
+    let expired = signer
+        .sign(
+            "clients-export",
+            &json!({}),
+            chrono::Utc::now() - chrono::Duration::seconds(5),
+        )
+        .unwrap();
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/exports/clients?token={expired}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // A link dies with its requester's access.
+    let (accountant, _) = app.create_user(&tenant, Role::Accountant).await;
+    let token = app.token_for(&tenant, accountant, Role::Accountant);
+    let ticket = app
+        .graphql_as(&token, EXPORT, json!({ "format": "CSV" }))
+        .await;
+    let url = ticket["data"]["exportClients"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.client.get(app.url(&url)).send().await.unwrap().status(),
+        200
+    );
+    app.graphql_as(
+        &admin,
+        "mutation($id: ID!) { updateUser(id: $id, input: {role: MEMBER}) { id } }",
+        json!({ "id": accountant }),
+    )
+    .await;
+    assert_eq!(
+        app.client.get(app.url(&url)).send().await.unwrap().status(),
+        403,
+        "no longer allowed to export"
+    );
+
+    let audit = app
+        .graphql_as(&admin, "{ a: auditEvents(filter: {action: \"client.exported\"}) { totalCount } b: auditEvents(filter: {action: \"client.export_requested\"}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(audit["data"]["a"]["totalCount"], 3, "{audit}");
+    assert_eq!(audit["data"]["b"]["totalCount"], 3);
+}

@@ -146,7 +146,9 @@ impl BulkMutations {
         ctx: &Context<'_>,
         ids: Vec<ID>,
         operation: BulkClientOperation,
-        #[graphql(desc = "Check and report without writing (default false).")] dry_run: Option<bool>,
+        #[graphql(desc = "Check and report without writing (default false).")] dry_run: Option<
+            bool,
+        >,
     ) -> Result<BulkResult> {
         let dry_run = dry_run.unwrap_or(false);
         let ids = ids

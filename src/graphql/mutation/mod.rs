@@ -5,6 +5,7 @@ use async_graphql::MergedObject;
 mod api_keys;
 mod bulk;
 mod clients;
+mod exports;
 mod sessions;
 mod users;
 
@@ -17,4 +18,5 @@ pub struct MutationRoot(
     api_keys::ApiKeyMutations,
     clients::ClientMutations,
     bulk::BulkMutations,
+    exports::ExportMutations,
 );

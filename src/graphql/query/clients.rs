@@ -127,6 +127,27 @@ impl ClientFilter {
     }
 }
 
+/// The service-level query of a client list.
+pub(crate) fn client_query(
+    filter: Option<ClientFilter>,
+    order_by: Option<Vec<ClientOrder>>,
+    search: Option<String>,
+) -> Result<ClientQuery, crate::error::AppError> {
+    Ok(ClientQuery {
+        filter: filter.unwrap_or_default().into_service()?,
+        search,
+        order: order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| read::ClientOrder {
+                field: o.field,
+                descending: o.direction == SortDirection::Desc,
+                nulls_first: o.nulls == NullsPlacement::First,
+            })
+            .collect(),
+    })
+}
+
 #[derive(Default)]
 pub struct ClientsQuery;
 
@@ -167,19 +188,7 @@ impl ClientsQuery {
         )]
         search: Option<String>,
     ) -> Result<Connection<String, Client, ClientConnectionFields>> {
-        let query = ClientQuery {
-            filter: filter.unwrap_or_default().into_service()?,
-            search,
-            order: order_by
-                .unwrap_or_default()
-                .into_iter()
-                .map(|o| read::ClientOrder {
-                    field: o.field,
-                    descending: o.direction == SortDirection::Desc,
-                    nulls_first: o.nulls == NullsPlacement::First,
-                })
-                .collect(),
-        };
+        let query = client_query(filter, order_by, search)?;
         let window = Window {
             first,
             after,

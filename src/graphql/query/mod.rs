@@ -4,7 +4,7 @@ use async_graphql::MergedObject;
 
 mod api_keys;
 mod audit;
-mod clients;
+pub(crate) mod clients;
 mod server_info;
 mod users;
 mod viewer;

@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod code;
 mod codes;
+pub mod export;
 pub mod input;
 pub mod kinds;
 pub mod read;

@@ -30,7 +30,7 @@ use crate::service::TenantScope;
 use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// Narrows a client list; every condition must hold.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClientFilter {
     pub status_in: Vec<ClientStatus>,
     pub stage_in: Vec<ClientStage>,
@@ -57,7 +57,9 @@ pub struct ClientFilter {
 }
 
 /// A field clients can be ordered by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum, serde::Serialize, serde::Deserialize,
+)]
 pub enum ClientOrderField {
     /// Name, case- and punctuation-insensitive.
     Name,
@@ -77,7 +79,7 @@ pub enum ClientOrderField {
 }
 
 /// One ordering key.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct ClientOrder {
     pub field: ClientOrderField,
     pub descending: bool,
@@ -184,7 +186,7 @@ pub struct ClientPage {
 }
 
 /// A list request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClientQuery {
     pub filter: ClientFilter,
     pub search: Option<String>,
@@ -462,6 +464,21 @@ fn page_size(value: Option<i32>, field: &str) -> AppResult<usize> {
     }
 }
 
+/// Checks a query against the caller's permissions without running it.
+pub fn check(db: &Db, scope: &TenantScope, query: &ClientQuery) -> AppResult<()> {
+    check_order(scope, &query.order)?;
+    selection(db.conn().get_database_backend(), scope, query).map(|_| ())
+}
+
+fn check_order(scope: &TenantScope, order: &[ClientOrder]) -> AppResult<()> {
+    for o in order {
+        if o.field.is_billing() {
+            scope.require(Permission::BillingRead, "ordering by a billing figure")?;
+        }
+    }
+    Ok(())
+}
+
 /// One page of clients.
 pub async fn list(
     db: &Db,
@@ -469,11 +486,7 @@ pub async fn list(
     query: &ClientQuery,
     window: &Window,
 ) -> AppResult<ClientPage> {
-    for o in &query.order {
-        if o.field.is_billing() {
-            scope.require(Permission::BillingRead, "ordering by a billing figure")?;
-        }
-    }
+    check_order(scope, &query.order)?;
     let order: Vec<ClientOrder> = if query.order.is_empty() {
         vec![ClientOrder {
             field: ClientOrderField::Name,

@@ -1,0 +1,108 @@
+//! `GET /exports/clients?token=…`: streams an export requested with `exportClients`.
+//! The signed token fixes tenant, principal, query and format; the principal must
+//! still be valid and still hold `clients:export`, with its *current* role deciding
+//! which columns it sees.
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+use super::AppState;
+use super::request_id::RequestId;
+use super::response::{ResponseFormat, error_response};
+use crate::auth::{ActorKind, Permission};
+use crate::error::AppError;
+use crate::graphql::RequestContext;
+use crate::service::TenantScope;
+use crate::service::clients::export::{self, ExportGrant};
+use crate::service::clients::read;
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    token: String,
+}
+
+fn refusal(err: AppError) -> Response {
+    let status = match &err {
+        AppError::Internal(cause) => {
+            tracing::error!(error = format!("{cause:#}"), "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::FORBIDDEN,
+    };
+    error_response(
+        status,
+        ResponseFormat::Json,
+        err.code(),
+        &err.public_message(),
+    )
+}
+
+/// Streams the export named by the token.
+pub async fn download_clients(
+    State(state): State<AppState>,
+    Extension(request_id): Extension<RequestId>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(params): Query<ExportParams>,
+) -> Response {
+    let grant: ExportGrant = match state.signer.verify(export::PURPOSE, &params.token) {
+        Ok(grant) => grant,
+        Err(err) => return refusal(err),
+    };
+    let kind = ActorKind::parse(&grant.actor_kind);
+    let Some(actor_id) = grant.actor_id else {
+        return refusal(AppError::Forbidden(
+            "this link is invalid or has expired".into(),
+        ));
+    };
+    let role = match state
+        .authenticator
+        .current_role(grant.tenant_id, kind, actor_id)
+        .await
+    {
+        Ok(role) => role,
+        Err(AppError::Unauthenticated(_)) => {
+            return refusal(AppError::Forbidden("this link is no longer valid".into()));
+        }
+        Err(err) => return refusal(err),
+    };
+    let meta = RequestContext {
+        request_id: request_id.0,
+        ip: Some(peer.ip()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let scope = TenantScope::for_principal(grant.tenant_id, Some(actor_id), kind, role, &meta);
+    let checked = scope
+        .require(Permission::ClientsExport, "exporting clients")
+        .and_then(|()| read::check(&state.db, &scope, &grant.query));
+    if let Err(err) = checked {
+        return refusal(err);
+    }
+    if let Err(err) = export::audit_download(&state.db, &scope, &grant).await {
+        return refusal(err);
+    }
+    let filename = format!(
+        "clients-{}.{}",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+        grant.format.extension()
+    );
+    let content_type = grant.format.content_type();
+    let body = Body::from_stream(export::rows(state.db.clone(), scope, grant));
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
