@@ -27,6 +27,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    cipher: FieldCipher,
     grace: Duration,
 }
 
@@ -68,7 +69,7 @@ impl Application {
             &SchemaSettings::from(&config),
             db.clone(),
             sessions,
-            cipher,
+            cipher.clone(),
             DownloadLinks {
                 signer: signer.clone(),
                 ttl: chrono::Duration::seconds(config.download_url_ttl_secs),
@@ -89,6 +90,7 @@ impl Application {
             listener,
             router,
             db,
+            cipher,
             grace: Duration::from_secs(config.shutdown_grace_secs),
         })
     }
@@ -98,6 +100,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound TCP listener has a local address")
+    }
+
+    /// The cipher of sensitive fields (for seeding through services).
+    pub fn cipher(&self) -> &FieldCipher {
+        &self.cipher
     }
 
     /// The application's database handle.

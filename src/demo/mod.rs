@@ -2,10 +2,14 @@
 //! tenant `globex`, so a newcomer can sign in with any role in GraphiQL and see tenancy
 //! at work. Seeding is idempotent: whatever exists already is kept.
 
+mod clients;
+
 use crate::auth::Role;
+use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
+use crate::service::clients::{bulk, read};
 use crate::service::tenants::{self, FirstAdmin};
 use crate::service::users::{self, NewUser};
 
@@ -22,7 +26,7 @@ pub fn demo_email(slug: &str, role: Role) -> String {
 }
 
 /// Creates whatever part of the demo data is missing and prints how to sign in.
-pub async fn seed(db: &Db) -> AppResult<()> {
+pub async fn seed(db: &Db, cipher: &FieldCipher) -> AppResult<()> {
     for (slug, name) in DEMO_TENANTS {
         let admin = FirstAdmin {
             email: demo_email(slug, Role::Admin),
@@ -48,9 +52,18 @@ pub async fn seed(db: &Db) -> AppResult<()> {
             Err(err) => return Err(err),
         }
     }
+    let existing = read::count(db, &scope, &read::ClientQuery::default()).await?;
+    if existing == 0 {
+        let all: Vec<_> = (0..clients::COUNT).map(clients::demo_client).collect();
+        for chunk in all.chunks(bulk::MAX_BULK_CREATE) {
+            bulk::bulk_create(db, &scope, cipher, chunk.to_vec(), true).await?;
+        }
+    }
     println!(
-        "demo data ready. Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):"
+        "demo data ready: {} clients in tenant \"demo\".",
+        clients::COUNT
     );
+    println!("Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):");
     for role in Role::ALL {
         println!("  {:<11} {}", role.as_str(), demo_email("demo", role));
     }
