@@ -102,10 +102,10 @@ pub fn demo_client(i: usize) -> NewClient {
             .replace(" & ", "-")
             .replace(' ', "-"),
     ];
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         tags.push("vip".into());
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         tags.push("renewal-due".into());
     }
     let employees = 5 + ((i * 37) % 5000) as i32;
