@@ -764,6 +764,29 @@ async fn keyset_pages_walk_forwards_and_backwards_without_gaps_or_repeats() {
     // Nulls first in the descending count, then names ascending within a count.
     assert!(all[0].starts_with("Client 00"), "{all:?}");
 
+    // Orderings led by a non-null key (which seek with a range bound) walk the same way.
+    for order in [
+        "orderBy: [{field: NAME}]",
+        "orderBy: [{field: CREATED_AT, direction: DESC}]",
+    ] {
+        let (all, _) = page(&app, &admin, &format!("first: 100, {order}")).await;
+        let mut walked = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let cursor = after
+                .as_ref()
+                .map(|c| format!(", after: \"{c}\""))
+                .unwrap_or_default();
+            let (names, info) = page(&app, &admin, &format!("first: 4, {order}{cursor}")).await;
+            walked.extend(names);
+            if info["hasNextPage"] == false {
+                break;
+            }
+            after = info["endCursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(walked, all, "{order}");
+    }
+
     let mixed = app
         .graphql_as(
             &admin,

@@ -123,6 +123,12 @@ impl ClientOrderField {
         }
     }
 
+    /// Whether the column can hold NULL (a range bound on it would drop null rows).
+    fn nullable(self) -> bool {
+        use ClientOrderField::*;
+        !matches!(self, Name | ClientCode | CreatedAt | UpdatedAt | Status)
+    }
+
     fn is_billing(self) -> bool {
         matches!(
             self,
@@ -231,12 +237,25 @@ fn col(field: ClientOrderField) -> Expr {
 
 /// Rows strictly after the cursor in the given ordering, whose final tie-break is the id
 /// (descending when walking backwards).
+///
+/// The disjunction alone is not sargable: a database would scan the index from the
+/// tenant's first row up to the cursor, so deep pages would cost more the deeper they
+/// are. When the leading key cannot be null, the redundant bound `key >= value` (or
+/// `<=`) lets the index seek straight to the cursor.
 fn after_condition(
     order: &[ClientOrder],
     keys: &[Option<Value>],
     id: Uuid,
     id_descending: bool,
 ) -> Condition {
+    let bound = match (order.first(), keys.first()) {
+        (Some(o), Some(Some(v))) if !o.field.nullable() => Some(if o.descending {
+            col(o.field).lte(v.clone())
+        } else {
+            col(o.field).gte(v.clone())
+        }),
+        _ => None,
+    };
     let mut any = Condition::any();
     for i in 0..=order.len() {
         let mut all = Condition::all();
@@ -274,7 +293,10 @@ fn after_condition(
         };
         any = any.add(all.add(beyond));
     }
-    any
+    match bound {
+        Some(bound) => Condition::all().add(bound).add(any),
+        None => any,
+    }
 }
 
 fn like_pattern(term: &str) -> String {
@@ -479,13 +501,22 @@ fn check_order(scope: &TenantScope, order: &[ClientOrder]) -> AppResult<()> {
     Ok(())
 }
 
-/// One page of clients.
-pub async fn list(
+/// A list query ready to run: the statement and how to read its rows back.
+pub struct PreparedList {
+    pub select: Select<client::Entity>,
+    order: Vec<ClientOrder>,
+    size: usize,
+    backward: bool,
+    has_cursor: bool,
+}
+
+/// Builds the statement of one page (also used to EXPLAIN it in benchmarks).
+pub fn prepare_list(
     db: &Db,
     scope: &TenantScope,
     query: &ClientQuery,
     window: &Window,
-) -> AppResult<ClientPage> {
+) -> AppResult<PreparedList> {
     check_order(scope, &query.order)?;
     let order: Vec<ClientOrder> = if query.order.is_empty() {
         vec![ClientOrder {
@@ -525,8 +556,7 @@ pub async fn list(
             nulls_first: o.nulls_first ^ backward,
         })
         .collect();
-    let backend = db.conn().get_database_backend();
-    let mut select = selection(backend, scope, query)?;
+    let mut select = selection(db.conn().get_database_backend(), scope, query)?;
     if let Some(cursor) = cursor {
         let (keys, id) = decode_cursor(cursor, &order, cursor_field)?;
         select = select.filter(after_condition(&effective, &keys, id, backward));
@@ -544,11 +574,36 @@ pub async fn list(
         };
         select = select.order_by_with_nulls(o.field.column(), direction, nulls);
     }
-    select = select.order_by(
-        client::Column::Id,
-        if backward { Order::Desc } else { Order::Asc },
-    );
-    let mut rows = select.limit(size as u64 + 1).all(db.conn()).await?;
+    select = select
+        .order_by(
+            client::Column::Id,
+            if backward { Order::Desc } else { Order::Asc },
+        )
+        .limit(size as u64 + 1);
+    Ok(PreparedList {
+        select,
+        order,
+        size,
+        backward,
+        has_cursor: cursor.is_some(),
+    })
+}
+
+/// One page of clients.
+pub async fn list(
+    db: &Db,
+    scope: &TenantScope,
+    query: &ClientQuery,
+    window: &Window,
+) -> AppResult<ClientPage> {
+    let PreparedList {
+        select,
+        order,
+        size,
+        backward,
+        has_cursor,
+    } = prepare_list(db, scope, query, window)?;
+    let mut rows = select.all(db.conn()).await?;
     let more = rows.len() > size;
     rows.truncate(size);
     if backward {
@@ -556,25 +611,37 @@ pub async fn list(
     }
     let rows = rows
         .into_iter()
-        .map(|m| {
-            let mut values: Vec<Json> = order.iter().map(|o| o.field.cursor_value(&m)).collect();
-            values.push(json!(m.id));
-            (encode_cursor(values), m)
-        })
+        .map(|m| (cursor_of(&order, &m), m))
         .collect();
     Ok(if backward {
         ClientPage {
             rows,
             has_previous_page: more,
-            has_next_page: cursor.is_some(),
+            has_next_page: has_cursor,
         }
     } else {
         ClientPage {
             rows,
-            has_previous_page: cursor.is_some(),
+            has_previous_page: has_cursor,
             has_next_page: more,
         }
     })
+}
+
+/// The cursor of a row in an ordering.
+pub fn cursor_of(order: &[ClientOrder], m: &client::Model) -> String {
+    let order = if order.is_empty() {
+        &[ClientOrder {
+            field: ClientOrderField::Name,
+            descending: false,
+            nulls_first: false,
+        }][..]
+    } else {
+        order
+    };
+    let mut values: Vec<Json> = order.iter().map(|o| o.field.cursor_value(m)).collect();
+    values.push(json!(m.id));
+    encode_cursor(values)
 }
 
 /// How many clients match.
