@@ -241,6 +241,22 @@ async fn production_mode_refuses_a_missing_or_short_jwt_secret() {
         assert!(!output.status.success());
         assert!(String::from_utf8_lossy(&output.stderr).contains("CLIENTGRAPH_JWT_SECRET"));
     }
+    // A proper secret but no encryption keys: still refused.
+    let output = Command::new(BIN)
+        .args(["serve"])
+        .env("DATABASE_URL", &url)
+        .env("CLIENTGRAPH_ENV", "production")
+        .env("CLIENTGRAPH_LISTEN", "127.0.0.1:0")
+        .env(
+            "CLIENTGRAPH_JWT_SECRET",
+            "a-production-grade-secret-of-more-than-32-bytes",
+        )
+        .env_remove("CLIENTGRAPH_ENCRYPTION_KEYS")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CLIENTGRAPH_ENCRYPTION_KEYS"));
 }
 
 #[tokio::test]

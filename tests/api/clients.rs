@@ -1129,6 +1129,20 @@ async fn exports_stream_exactly_the_filtered_rows_of_the_tenant() {
     )
     .await;
 
+    // A soft-deleted client is not exported.
+    let gone = create_ok(
+        &app,
+        &admin,
+        json!({ "name": "Deleted Before Export", "status": "ACTIVE" }),
+    )
+    .await;
+    app.graphql_as(
+        &admin,
+        "mutation($id: ID!) { deleteClient(id: $id) { id } }",
+        json!({ "id": gone["id"] }),
+    )
+    .await;
+
     let ticket = app
         .graphql_as(
             &admin,
@@ -1167,6 +1181,7 @@ async fn exports_stream_exactly_the_filtered_rows_of_the_tenant() {
         "every ACTIVE client across pages, nothing else"
     );
     assert!(!csv.contains("foreign"), "no other tenant's rows");
+    assert!(!csv.contains("Deleted Before Export"), "no deleted rows");
     assert!(!csv.contains("ON_HOLD"));
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
