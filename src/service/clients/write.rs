@@ -112,6 +112,28 @@ fn event_payload(m: &client::Model) -> Value {
     json!({ "id": m.id, "clientCode": m.client_code, "name": m.name, "status": m.status, "version": m.version })
 }
 
+/// Records a change of a client (audit event + outbox event).
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    client: &client::Model,
+    changes: FieldChanges,
+) -> AppResult<()> {
+    change::record(
+        txn,
+        scope,
+        Change {
+            action,
+            entity_type: "client",
+            entity_id: Some(client.id),
+            changes,
+            payload: event_payload(client),
+        },
+    )
+    .await
+}
+
 fn write_draft(model: &mut client::ActiveModel, d: &ClientDraft, code: &str) {
     model.name = Set(d.name.clone());
     model.name_normalized = Set(normalize_name(&d.name));
@@ -263,18 +285,7 @@ pub async fn create_in(
     if tax_id.is_some() {
         changes = changes.secret("taxId");
     }
-    change::record(
-        txn,
-        scope,
-        Change {
-            action: "client.created",
-            entity_type: "client",
-            entity_id: Some(id),
-            changes,
-            payload: event_payload(&created),
-        },
-    )
-    .await?;
+    record(txn, scope, "client.created", &created, changes).await?;
     Ok(created)
 }
 
@@ -355,18 +366,7 @@ pub async fn update_in(
     if before.tags != after.tags {
         replace_tags(txn, scope, id, &after.tags).await?;
     }
-    change::record(
-        txn,
-        scope,
-        Change {
-            action: "client.updated",
-            entity_type: "client",
-            entity_id: Some(id),
-            changes,
-            payload: event_payload(&updated),
-        },
-    )
-    .await?;
+    record(txn, scope, "client.updated", &updated, changes).await?;
     Ok(updated)
 }
 
@@ -477,18 +477,7 @@ pub async fn lifecycle_in(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(txn).await?;
-    change::record(
-        txn,
-        scope,
-        Change {
-            action,
-            entity_type: "client",
-            entity_id: Some(id),
-            changes,
-            payload: event_payload(&updated),
-        },
-    )
-    .await?;
+    record(txn, scope, action, &updated, changes).await?;
     Ok(updated)
 }
 
