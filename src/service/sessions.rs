@@ -214,7 +214,9 @@ impl Sessions {
         db.write(move |txn| {
             Box::pin(async move {
                 revoke_family(txn, &scope, session_id).await?;
+                // Housekeeping of this tenant's expired entries (never another tenant's rows).
                 revoked_token::Entity::delete_many()
+                    .filter(revoked_token::Column::TenantId.eq(scope.tenant_id()))
                     .filter(revoked_token::Column::ExpiresAt.lt(Utc::now()))
                     .exec(txn)
                     .await?;
