@@ -203,6 +203,11 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,
 
+    /// Milliseconds a DataLoader waits to gather keys into one batch. Keys that arrive
+    /// later start a second batch (one more SQL statement, same results).
+    #[arg(long, env = "CLIENTGRAPH_DATALOADER_DELAY_MS", default_value_t = 5)]
+    pub dataloader_delay_ms: u64,
+
     /// Seconds a signed download link (exports) stays valid.
     #[arg(long, env = "CLIENTGRAPH_DOWNLOAD_URL_TTL_SECS", default_value_t = 300)]
     pub download_url_ttl_secs: i64,

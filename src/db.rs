@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -32,6 +33,9 @@ pub type TxFuture<'c, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'c
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// SQL statements run so far (reads and writes), for tests that prove a request's
+    /// statement count does not grow with the rows it returns.
+    statements: Arc<AtomicU64>,
     /// Serialises writers within this process; only set for SQLite.
     write_gate: Option<Arc<Mutex<()>>>,
 }
@@ -52,10 +56,24 @@ impl Db {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             });
-        let conn = Database::connect(options).await?;
+        let mut conn = Database::connect(options).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let write_gate =
             (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, write_gate })
+        Ok(Db {
+            conn,
+            statements,
+            write_gate,
+        })
+    }
+
+    /// How many SQL statements this pool has run since it was opened.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// The pool, for reads. Writes go through [`Db::write`].

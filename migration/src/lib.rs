@@ -10,6 +10,7 @@ pub use sea_orm_migration::{MigrationStatus, seaql_migrations};
 mod m20261122_000001_create_tenants;
 mod m20261122_000002_create_identity;
 mod m20261122_000003_create_clients;
+mod m20261122_000004_create_contacts;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_tenants::Migration),
             Box::new(m20261122_000002_create_identity::Migration),
             Box::new(m20261122_000003_create_clients::Migration),
+            Box::new(m20261122_000004_create_contacts::Migration),
         ]
     }
 }

@@ -376,8 +376,13 @@ async fn run(db: Db, iterations: usize) -> anyhow::Result<()> {
         let mut times = Vec::with_capacity(iterations);
         for i in 0..iterations {
             let (query, _, _) = make(i % fragments.len().max(1));
-            let request =
-                context::attach(async_graphql::Request::new(query), &db, &meta, Some(&auth));
+            let request = context::attach(
+                async_graphql::Request::new(query),
+                &db,
+                &meta,
+                Some(&auth),
+                Duration::from_millis(config.dataloader_delay_ms),
+            );
             let started = Instant::now();
             let response = schema.execute(request).await;
             times.push(started.elapsed());

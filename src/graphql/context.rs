@@ -10,7 +10,9 @@ use uuid::Uuid;
 use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::graphql::loaders::{ClientLoader, UserLoader};
+use crate::graphql::loaders::{
+    ClientLoader, ContactCountsLoader, ContactPagesLoader, PrimaryContactLoader, UserLoader,
+};
 use crate::service::TenantScope;
 
 /// Where a request came from; recorded in logs and audit events.
@@ -32,31 +34,62 @@ pub fn attach(
     db: &Db,
     meta: &RequestContext,
     auth: Option<&AuthContext>,
+    loader_delay: std::time::Duration,
 ) -> async_graphql::Request {
     let request = request.data(meta.clone());
     match auth {
         None => request,
         Some(auth) => {
             let scope = TenantScope::for_request(auth, meta);
-            let users = DataLoader::new(
-                UserLoader {
-                    db: db.clone(),
-                    scope: scope.clone(),
-                },
-                tokio::spawn,
-            );
-            let clients = DataLoader::new(
-                ClientLoader {
-                    db: db.clone(),
-                    scope: scope.clone(),
-                },
-                tokio::spawn,
-            );
+            // One fresh loader per relation, bound to this request's tenant.
+            let (db, s) = (db.clone(), scope.clone());
             request
                 .data(auth.clone())
+                .data(
+                    DataLoader::new(
+                        UserLoader {
+                            db: db.clone(),
+                            scope: s.clone(),
+                        },
+                        tokio::spawn,
+                    )
+                    .delay(loader_delay),
+                )
+                .data(
+                    DataLoader::new(
+                        ClientLoader {
+                            db: db.clone(),
+                            scope: s.clone(),
+                        },
+                        tokio::spawn,
+                    )
+                    .delay(loader_delay),
+                )
+                .data(
+                    DataLoader::new(
+                        ContactPagesLoader {
+                            db: db.clone(),
+                            scope: s.clone(),
+                        },
+                        tokio::spawn,
+                    )
+                    .delay(loader_delay),
+                )
+                .data(
+                    DataLoader::new(
+                        ContactCountsLoader {
+                            db: db.clone(),
+                            scope: s.clone(),
+                        },
+                        tokio::spawn,
+                    )
+                    .delay(loader_delay),
+                )
+                .data(
+                    DataLoader::new(PrimaryContactLoader { db, scope: s }, tokio::spawn)
+                        .delay(loader_delay),
+                )
                 .data(scope)
-                .data(users)
-                .data(clients)
         }
     }
 }

@@ -334,7 +334,8 @@ async fn execute(
     if let Some(auth) = &auth {
         tracing::Span::current().record("tenant_id", tracing::field::display(auth.tenant_id));
     }
-    let attach = |request| context::attach(request, &state.db, &meta, auth.as_ref());
+    let delay = state.settings.loader_delay;
+    let attach = |request| context::attach(request, &state.db, &meta, auth.as_ref(), delay);
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(attach(request)),
         BatchRequest::Batch(requests) => {

@@ -39,6 +39,8 @@ pub struct HttpSettings {
     pub max_batch: usize,
     pub csrf_prevention: bool,
     pub graphiql: bool,
+    /// Batching window of the per-request DataLoaders.
+    pub loader_delay: std::time::Duration,
 }
 
 impl From<&Config> for HttpSettings {
@@ -48,6 +50,7 @@ impl From<&Config> for HttpSettings {
             max_batch: config.max_batch,
             csrf_prevention: config.csrf_prevention,
             graphiql: config.graphiql,
+            loader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod api_keys;
 pub mod audit;
 pub mod change;
 pub mod clients;
+pub mod contacts;
+pub(crate) mod enums;
 pub mod page;
 pub mod scope;
 pub mod sessions;

@@ -8,6 +8,7 @@ mod architecture;
 mod auth_tokens;
 mod cli;
 mod clients;
+mod contacts;
 mod database;
 mod graphiql;
 mod graphql_http;

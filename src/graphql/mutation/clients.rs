@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
+use super::patch;
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
 use crate::error::AppError;
@@ -97,14 +98,6 @@ pub struct UpdateClientInput {
     pub hourly_rate: MaybeUndefined<f64>,
     pub contract_start: MaybeUndefined<NaiveDate>,
     pub contract_end: MaybeUndefined<NaiveDate>,
-}
-
-fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(v) => Patch::Set(v),
-    }
 }
 
 fn id_patch(field: &str, value: MaybeUndefined<ID>) -> Result<Patch<uuid::Uuid>, AppError> {

@@ -5,6 +5,7 @@ use async_graphql::MergedObject;
 mod api_keys;
 mod audit;
 pub(crate) mod clients;
+pub(crate) mod contacts;
 mod server_info;
 mod users;
 mod viewer;
@@ -21,4 +22,5 @@ pub struct QueryRoot(
     api_keys::ApiKeysQuery,
     audit::AuditQuery,
     clients::ClientsQuery,
+    contacts::ContactsQuery,
 );

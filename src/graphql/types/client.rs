@@ -1,19 +1,21 @@
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_address};
 
-use super::{AuditEvent, AuditEventConnectionFields, User};
+use super::{AuditEvent, AuditEventConnectionFields, Contact, ContactConnectionFields, User};
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
 use crate::graphql::connection::from_page;
 use crate::graphql::context;
 use crate::graphql::guards::require;
-use crate::graphql::loaders::{ClientLoader, UserLoader};
+use crate::graphql::loaders::{ClientLoader, ContactPagesLoader, PrimaryContactLoader, UserLoader};
+use crate::graphql::query::contacts::ContactFilterInput;
 use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
 use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
+use crate::service::contacts::read::NestedPage;
 use crate::service::page::PageRequest;
 
 /// A client (customer) company.
@@ -168,6 +170,56 @@ impl Client {
     async fn subsidiaries(&self, ctx: &Context<'_>) -> Result<Vec<Client>> {
         let rows = read::subsidiaries(context::db(ctx)?, context::scope(ctx)?, self.0.id).await?;
         Ok(rows.into_iter().map(Client).collect())
+    }
+    /// The client's contacts by name, each client's page computed in SQL (batched
+    /// across a page of clients). Requires `contacts:read`.
+    #[graphql(guard = "require(Permission::ContactsRead)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ContactFilterInput>,
+        #[graphql(desc = "Case-insensitive part of the name or email.")] search: Option<String>,
+    ) -> Result<Option<Connection<String, Contact, ContactConnectionFields>>> {
+        let size = PageRequest::new(first, None)?.first;
+        let filter = filter.unwrap_or_default().into_service(search);
+        let args = (
+            filter.clone(),
+            NestedPage {
+                first: size,
+                after: after.clone(),
+            },
+        );
+        let page = ctx
+            .data::<DataLoader<ContactPagesLoader>>()?
+            .load_one((self.0.id, args))
+            .await?
+            .unwrap_or_default();
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            ContactConnectionFields::OfClient {
+                client_id: self.0.id,
+                filter,
+                total: page.total,
+            },
+        );
+        connection.edges.extend(
+            page.rows
+                .into_iter()
+                .map(|(cursor, m)| Edge::new(cursor, Contact(m))),
+        );
+        Ok(Some(connection))
+    }
+    /// The active primary contact, if any. Requires `contacts:read`.
+    #[graphql(guard = "require(Permission::ContactsRead)")]
+    async fn primary_contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
+        Ok(ctx
+            .data::<DataLoader<PrimaryContactLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .map(Contact))
     }
     /// Postal addresses, primary first.
     async fn addresses(&self, ctx: &Context<'_>) -> Result<Vec<Address>> {

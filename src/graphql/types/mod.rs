@@ -4,6 +4,7 @@
 mod api_key;
 mod audit_event;
 mod client;
+mod contact;
 mod session;
 mod tenant;
 mod user;
@@ -12,6 +13,7 @@ mod viewer;
 pub use api_key::{ApiKey, CreatedApiKey};
 pub use audit_event::{AuditEvent, AuditEventConnectionFields};
 pub use client::{Address, Client, ClientConnectionFields, ClientSummary, StatusCount};
+pub use contact::{Contact, ContactConnectionFields};
 pub use session::AuthPayload;
 pub use tenant::Tenant;
 pub use user::{User, UserConnectionFields};

@@ -1,0 +1,138 @@
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::client_contact;
+use uuid::Uuid;
+
+use super::Client;
+use crate::graphql::context;
+use crate::graphql::loaders::{ClientLoader, ContactCountsLoader};
+use crate::service::contacts::read::{self, ContactFilter};
+use crate::service::contacts::{ContactMethod, ContactRole};
+
+/// A person at a client.
+pub struct Contact(pub client_contact::Model);
+
+/// A person at a client.
+#[Object]
+impl Contact {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn department(&self) -> Option<&str> {
+        self.0.department.as_deref()
+    }
+    /// Lower-cased; unique among the client's active contacts.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn mobile(&self) -> Option<&str> {
+        self.0.mobile.as_deref()
+    }
+    async fn role(&self) -> Option<ContactRole> {
+        ContactRole::parse(&self.0.role)
+    }
+    /// At most one active contact per client is primary.
+    async fn is_primary(&self) -> bool {
+        self.0.is_primary
+    }
+    async fn is_billing(&self) -> bool {
+        self.0.is_billing
+    }
+    async fn is_technical(&self) -> bool {
+        self.0.is_technical
+    }
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    async fn preferred_contact_method(&self) -> Option<ContactMethod> {
+        self.0
+            .preferred_contact_method
+            .as_deref()
+            .and_then(ContactMethod::parse)
+    }
+    async fn do_not_contact(&self) -> bool {
+        self.0.do_not_contact
+    }
+    async fn linkedin_url(&self) -> Option<&str> {
+        self.0.linkedin_url.as_deref()
+    }
+    /// 0-100, from the contact's communications (SPEC §6).
+    async fn engagement_score(&self) -> i32 {
+        self.0.engagement_score
+    }
+    async fn last_contacted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_contacted_at
+    }
+    /// Optimistic-locking version; pass it as `expectedVersion` to `updateContact`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The contact's client.
+    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
+        Ok(ctx
+            .data::<DataLoader<ClientLoader>>()?
+            .load_one(self.0.client_id)
+            .await?
+            .map(Client))
+    }
+}
+
+/// Totals of a contact list, computed only when selected.
+pub enum ContactConnectionFields {
+    /// One client's contacts (batched across the clients of a page).
+    OfClient {
+        client_id: Uuid,
+        filter: ContactFilter,
+        /// Already counted by the page statement (no cursor).
+        total: Option<u64>,
+    },
+    /// Contacts across clients.
+    All { filter: ContactFilter },
+}
+
+/// Totals of a contact list, computed only when selected.
+#[Object]
+impl ContactConnectionFields {
+    /// How many contacts match the filter.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        match self {
+            ContactConnectionFields::OfClient {
+                total: Some(total), ..
+            } => Ok(*total),
+            ContactConnectionFields::OfClient {
+                client_id,
+                filter,
+                total: None,
+            } => Ok(ctx
+                .data::<DataLoader<ContactCountsLoader>>()?
+                .load_one((*client_id, filter.clone()))
+                .await?
+                .unwrap_or(0)),
+            ContactConnectionFields::All { filter } => {
+                Ok(read::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
+            }
+        }
+    }
+}

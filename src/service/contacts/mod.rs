@@ -1,0 +1,476 @@
+//! Contacts of a client: add, update (optimistic locking), remove (soft), set primary,
+//! upsert by email; and reads, including one page per client for nested lists.
+//!
+//! Invariants, each enforced by the service and by a partial unique index: at most one
+//! active primary contact per client; an email used by at most one active contact of a
+//! client. Moving the primary flag locks the client row first, so concurrent moves on
+//! one client serialise instead of colliding.
+
+pub mod read;
+
+use chrono::Utc;
+use entity::{client, client_contact};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::change::{self, Change, FieldChanges};
+use super::clients::Patch;
+use super::enums::stored_enum;
+use super::{TenantScope, validate};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+stored_enum!(
+    /// The contact's part in the client's decisions.
+    ContactRole {
+        DecisionMaker => "DECISION_MAKER",
+        Influencer => "INFLUENCER",
+        Gatekeeper => "GATEKEEPER",
+        EndUser => "END_USER",
+        /// The default.
+        Other => "OTHER",
+    }
+);
+
+stored_enum!(
+    /// How the contact prefers to be reached.
+    ContactMethod {
+        Email => "EMAIL",
+        Phone => "PHONE",
+        Mobile => "MOBILE",
+        Any => "ANY",
+    }
+);
+
+/// What the caller sent for a contact (creation: `Keep` means "not given").
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub title: Patch<String>,
+    pub department: Patch<String>,
+    pub email: Patch<String>,
+    pub phone: Patch<String>,
+    pub mobile: Patch<String>,
+    pub role: Option<ContactRole>,
+    pub is_primary: Option<bool>,
+    pub is_billing: Option<bool>,
+    pub is_technical: Option<bool>,
+    pub preferred_contact_method: Patch<ContactMethod>,
+    pub do_not_contact: Option<bool>,
+    pub linkedin_url: Patch<String>,
+}
+
+fn apply_text(
+    patch: Patch<String>,
+    slot: &mut Option<String>,
+    field: &str,
+    max: usize,
+) -> AppResult<()> {
+    match patch {
+        Patch::Keep => {}
+        Patch::Clear => *slot = None,
+        Patch::Set(v) if v.trim().is_empty() => *slot = None,
+        Patch::Set(v) => *slot = Some(validate::text(field, &v, 1, max)?),
+    }
+    Ok(())
+}
+
+fn phone(field: &str, value: Option<String>) -> AppResult<Option<String>> {
+    let Some(value) = value else { return Ok(None) };
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && (5..=20).contains(&digits)
+    {
+        Ok(Some(value))
+    } else {
+        Err(AppError::bad_input(
+            field,
+            format!("{field} must hold 5 to 20 digits and only + - ( ) . or spaces"),
+        ))
+    }
+}
+
+/// Applies `patch` onto `model` (a new default row or the stored one), validating it.
+fn apply(model: &mut client_contact::Model, patch: ContactPatch) -> AppResult<()> {
+    if let Some(v) = patch.first_name {
+        model.first_name = v;
+    }
+    if let Some(v) = patch.last_name {
+        model.last_name = v;
+    }
+    model.first_name = validate::text("firstName", &model.first_name, 1, 100)?;
+    model.last_name = validate::text("lastName", &model.last_name, 1, 100)?;
+    model.full_name = format!("{} {}", model.first_name, model.last_name);
+    apply_text(patch.title, &mut model.title, "title", 100)?;
+    apply_text(patch.department, &mut model.department, "department", 100)?;
+    apply_text(patch.email, &mut model.email, "email", 320)?;
+    model.email = model
+        .email
+        .take()
+        .map(|e| validate::email("email", &e))
+        .transpose()?;
+    apply_text(patch.phone, &mut model.phone, "phone", 40)?;
+    model.phone = phone("phone", model.phone.take())?;
+    apply_text(patch.mobile, &mut model.mobile, "mobile", 40)?;
+    model.mobile = phone("mobile", model.mobile.take())?;
+    apply_text(
+        patch.linkedin_url,
+        &mut model.linkedin_url,
+        "linkedinUrl",
+        300,
+    )?;
+    if let Some(url) = &model.linkedin_url
+        && !url.starts_with("https://")
+    {
+        return Err(AppError::bad_input(
+            "linkedinUrl",
+            "linkedinUrl must be an https URL",
+        ));
+    }
+    if let Some(role) = patch.role {
+        model.role = role.as_str().to_owned();
+    }
+    match patch.preferred_contact_method {
+        Patch::Keep => {}
+        Patch::Clear => model.preferred_contact_method = None,
+        Patch::Set(m) => model.preferred_contact_method = Some(m.as_str().to_owned()),
+    }
+    model.is_billing = patch.is_billing.unwrap_or(model.is_billing);
+    model.is_technical = patch.is_technical.unwrap_or(model.is_technical);
+    model.do_not_contact = patch.do_not_contact.unwrap_or(model.do_not_contact);
+    Ok(())
+}
+
+fn fields(m: &client_contact::Model) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("firstName", json!(m.first_name)),
+        ("lastName", json!(m.last_name)),
+        ("title", json!(m.title)),
+        ("department", json!(m.department)),
+        ("email", json!(m.email)),
+        ("phone", json!(m.phone)),
+        ("mobile", json!(m.mobile)),
+        ("role", json!(m.role)),
+        ("isPrimary", json!(m.is_primary)),
+        ("isBilling", json!(m.is_billing)),
+        ("isTechnical", json!(m.is_technical)),
+        ("preferredContactMethod", json!(m.preferred_contact_method)),
+        ("doNotContact", json!(m.do_not_contact)),
+        ("linkedinUrl", json!(m.linkedin_url)),
+    ]
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    m: &client_contact::Model,
+    changes: FieldChanges,
+) -> AppResult<()> {
+    change::record(
+        txn,
+        scope,
+        Change {
+            action,
+            entity_type: "contact",
+            entity_id: Some(m.id),
+            changes,
+            payload: json!({ "id": m.id, "clientId": m.client_id, "fullName": m.full_name, "version": m.version }),
+        },
+    )
+    .await
+}
+
+/// Locks the live client (serialising primary-flag moves on it); NOT_FOUND otherwise.
+async fn lock_client(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+) -> AppResult<client::Model> {
+    scope
+        .find_by_id::<client::Entity>(client_id)
+        .filter(client::Column::DeletedAt.is_null())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("client"))
+}
+
+async fn live_contact(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<client_contact::Model> {
+    scope
+        .find_by_id::<client_contact::Entity>(id)
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("contact"))
+}
+
+async fn check_email(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    m: &client_contact::Model,
+) -> AppResult<()> {
+    let Some(email) = &m.email else { return Ok(()) };
+    let taken = scope
+        .select::<client_contact::Entity>()
+        .filter(client_contact::Column::ClientId.eq(m.client_id))
+        .filter(client_contact::Column::Email.eq(email))
+        .filter(client_contact::Column::IsActive.eq(true))
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .filter(client_contact::Column::Id.ne(m.id))
+        .one(txn)
+        .await?;
+    match taken {
+        Some(other) => Err(AppError::Conflict(format!(
+            "{} already uses {email} at this client",
+            other.full_name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Clears the primary flag of the client's other contacts.
+async fn clear_primary(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    keep: Uuid,
+) -> AppResult<()> {
+    client_contact::Entity::update_many()
+        .col_expr(client_contact::Column::IsPrimary, Expr::value(false))
+        .filter(client_contact::Column::TenantId.eq(scope.tenant_id()))
+        .filter(client_contact::Column::ClientId.eq(client_id))
+        .filter(client_contact::Column::IsPrimary.eq(true))
+        .filter(client_contact::Column::Id.ne(keep))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Adds a contact to a client.
+pub async fn add(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    patch: ContactPatch,
+) -> AppResult<client_contact::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| Box::pin(async move { add_in(txn, &scope, client_id, patch).await }))
+        .await
+}
+
+async fn add_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    patch: ContactPatch,
+) -> AppResult<client_contact::Model> {
+    lock_client(txn, scope, client_id).await?;
+    let now = Utc::now();
+    let primary = patch.is_primary.unwrap_or(false);
+    let mut model = client_contact::Model {
+        id: Uuid::now_v7(),
+        tenant_id: scope.tenant_id(),
+        client_id,
+        first_name: String::new(),
+        last_name: String::new(),
+        full_name: String::new(),
+        title: None,
+        department: None,
+        email: None,
+        phone: None,
+        mobile: None,
+        role: ContactRole::Other.as_str().to_owned(),
+        is_primary: primary,
+        is_billing: false,
+        is_technical: false,
+        is_active: true,
+        preferred_contact_method: None,
+        do_not_contact: false,
+        linkedin_url: None,
+        engagement_score: 0,
+        last_contacted_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        deleted_at: None,
+    };
+    apply(&mut model, patch)?;
+    check_email(txn, scope, &model).await?;
+    if primary {
+        clear_primary(txn, scope, client_id, model.id).await?;
+    }
+    let mut changes = FieldChanges::new();
+    for (field, value) in fields(&model) {
+        changes = changes.initial(field, value);
+    }
+    let active: client_contact::ActiveModel = model.into();
+    let created = active.reset_all().insert(txn).await?;
+    record(txn, scope, "contact.created", &created, changes).await?;
+    Ok(created)
+}
+
+/// Changes a contact if it is still at `expected_version` (any version when `None`).
+pub async fn update(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: ContactPatch,
+    expected_version: Option<i32>,
+) -> AppResult<client_contact::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move { update_in(txn, &scope, id, patch, expected_version).await })
+    })
+    .await
+}
+
+async fn update_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: ContactPatch,
+    expected_version: Option<i32>,
+) -> AppResult<client_contact::Model> {
+    let peek = scope
+        .find_by_id::<client_contact::Entity>(id)
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .one(txn)
+        .await?;
+    let client_id = peek.ok_or(AppError::NotFound("contact"))?.client_id;
+    lock_client(txn, scope, client_id).await?;
+    let current = live_contact(txn, scope, id).await?;
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(AppError::Conflict(format!(
+            "contact was changed by someone else (version {} is current, {expected} was expected)",
+            current.version
+        )));
+    }
+    let make_primary = patch.is_primary;
+    let mut next = current.clone();
+    apply(&mut next, patch)?;
+    if let Some(primary) = make_primary {
+        next.is_primary = primary && next.is_active;
+    }
+    check_email(txn, scope, &next).await?;
+    let mut changes = FieldChanges::new();
+    for ((field, old), (_, new)) in fields(&current).into_iter().zip(fields(&next)) {
+        changes = changes.set(field, old, new);
+    }
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    if next.is_primary && !current.is_primary {
+        clear_primary(txn, scope, next.client_id, next.id).await?;
+    }
+    next.version = current.version + 1;
+    next.updated_at = Utc::now();
+    let mut active: client_contact::ActiveModel = next.into();
+    active = active.reset_all();
+    let updated = active.update(txn).await?;
+    record(txn, scope, "contact.updated", &updated, changes).await?;
+    Ok(updated)
+}
+
+/// Removes a contact (soft): it leaves every list and frees its email and primary flag.
+pub async fn remove(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_contact::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = live_contact(txn, &scope, id).await?;
+            let mut active: client_contact::ActiveModel = current.clone().into();
+            active.deleted_at = Set(Some(Utc::now()));
+            active.is_active = Set(false);
+            active.is_primary = Set(false);
+            active.version = Set(current.version + 1);
+            active.updated_at = Set(Utc::now());
+            let removed = active.update(txn).await?;
+            let changes = FieldChanges::new().set("isActive", current.is_active, false);
+            record(txn, &scope, "contact.removed", &removed, changes).await?;
+            Ok(removed)
+        })
+    })
+    .await
+}
+
+/// Makes `contact_id` the client's only primary contact.
+pub async fn set_primary(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    contact_id: Uuid,
+) -> AppResult<client_contact::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            lock_client(txn, &scope, client_id).await?;
+            let contact = live_contact(txn, &scope, contact_id).await?;
+            if contact.client_id != client_id {
+                return Err(AppError::NotFound("contact"));
+            }
+            if !contact.is_active {
+                return Err(AppError::Conflict(format!(
+                    "{} is not active",
+                    contact.full_name
+                )));
+            }
+            let patch = ContactPatch {
+                is_primary: Some(true),
+                ..Default::default()
+            };
+            update_in(txn, &scope, contact_id, patch, None).await
+        })
+    })
+    .await
+}
+
+/// Updates the client's active contact with the same email, or adds one.
+pub async fn upsert(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    patch: ContactPatch,
+) -> AppResult<(client_contact::Model, bool)> {
+    let email = match &patch.email {
+        Patch::Set(e) => validate::email("email", e)?,
+        _ => {
+            return Err(AppError::bad_input(
+                "email",
+                "upsertContact matches by email: give one",
+            ));
+        }
+    };
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            lock_client(txn, &scope, client_id).await?;
+            let existing = scope
+                .select::<client_contact::Entity>()
+                .filter(client_contact::Column::ClientId.eq(client_id))
+                .filter(client_contact::Column::Email.eq(&email))
+                .filter(client_contact::Column::IsActive.eq(true))
+                .filter(client_contact::Column::DeletedAt.is_null())
+                .one(txn)
+                .await?;
+            match existing {
+                Some(found) => Ok((update_in(txn, &scope, found.id, patch, None).await?, false)),
+                None => Ok((add_in(txn, &scope, client_id, patch).await?, true)),
+            }
+        })
+    })
+    .await
+}
