@@ -164,3 +164,56 @@ pub fn demo_client(i: usize) -> NewClient {
 
 /// How many demo clients there are.
 pub const COUNT: usize = BRANDS.len() * LINES.len();
+
+const FIRST_NAMES: [&str; 12] = [
+    "Ada", "Ben", "Cleo", "Dev", "Elif", "Finn", "Gia", "Hugo", "Ines", "Jon", "Kai", "Lena",
+];
+const LAST_NAMES: [&str; 12] = [
+    "Novak", "Okafor", "Petrov", "Quinn", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber",
+    "Xu", "Young",
+];
+
+/// The contacts of the `i`-th demo client (the first one primary).
+pub fn demo_contacts(i: usize, client_name: &str) -> Vec<crate::service::contacts::ContactPatch> {
+    use crate::service::contacts::{ContactMethod, ContactPatch, ContactRole};
+    let domain: String = client_name
+        .to_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let roles = [
+        ContactRole::DecisionMaker,
+        ContactRole::Influencer,
+        ContactRole::EndUser,
+    ];
+    (0..3)
+        .map(|k| {
+            let first = FIRST_NAMES[(i + k * 5) % FIRST_NAMES.len()];
+            let last = LAST_NAMES[(i * 7 + k) % LAST_NAMES.len()];
+            ContactPatch {
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                title: Patch::Set(["CEO", "Head of Operations", "Project Lead"][k].into()),
+                department: Patch::Set(["Management", "Operations", "IT"][k].into()),
+                email: Patch::Set(format!(
+                    "{}.{}@{domain}.example",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                )),
+                phone: Patch::Set(format!("+1 555 {:03}{k}", i % 1000)),
+                role: Some(roles[k]),
+                is_primary: Some(k == 0),
+                is_billing: Some(k == 1),
+                is_technical: Some(k == 2),
+                preferred_contact_method: Patch::Set(
+                    [
+                        ContactMethod::Email,
+                        ContactMethod::Phone,
+                        ContactMethod::Any,
+                    ][k],
+                ),
+                ..Default::default()
+            }
+        })
+        .collect()
+}

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::clients::{bulk, read};
+use crate::service::contacts;
 use crate::service::tenants::{self, FirstAdmin};
 use crate::service::users::{self, NewUser};
 
@@ -55,12 +56,19 @@ pub async fn seed(db: &Db, cipher: &FieldCipher) -> AppResult<()> {
     let existing = read::count(db, &scope, &read::ClientQuery::default()).await?;
     if existing == 0 {
         let all: Vec<_> = (0..clients::COUNT).map(clients::demo_client).collect();
-        for chunk in all.chunks(bulk::MAX_BULK_CREATE) {
-            bulk::bulk_create(db, &scope, cipher, chunk.to_vec(), true).await?;
+        for (c, chunk) in all.chunks(bulk::MAX_BULK_CREATE).enumerate() {
+            let results = bulk::bulk_create(db, &scope, cipher, chunk.to_vec(), true).await?;
+            for (i, item) in results.into_iter().enumerate() {
+                let created = item.outcome?;
+                let index = c * bulk::MAX_BULK_CREATE + i;
+                for contact in clients::demo_contacts(index, &created.name) {
+                    contacts::add(db, &scope, created.id, contact).await?;
+                }
+            }
         }
     }
     println!(
-        "demo data ready: {} clients in tenant \"demo\".",
+        "demo data ready: {} clients with 3 contacts each in tenant \"demo\".",
         clients::COUNT
     );
     println!("Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):");

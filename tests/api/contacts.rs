@@ -410,3 +410,87 @@ async fn viewers_read_contacts_but_only_writers_change_them() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn client_search_and_relation_filters_see_contacts() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let alpha = client(&app, &admin, "Alpha Works").await;
+    let beta = client(&app, &admin, "Beta Works").await;
+    let _gamma = client(&app, &admin, "Gamma Works").await;
+    let zoe = add_ok(&app, &admin, &alpha, json!({ "firstName": "Zoe", "lastName": "Quill", "email": "zoe@example.com", "role": "DECISION_MAKER" })).await;
+    add_ok(&app, &admin, &beta, json!({ "firstName": "Max", "lastName": "Stone", "email": "max@example.com", "role": "END_USER" })).await;
+
+    let names = |body: &Value| -> Vec<String> {
+        let mut names: Vec<String> = body["data"]["clients"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let search = |term: &'static str| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.graphql_as(
+                &admin,
+                "query($s: String) { clients(search: $s) { edges { node { name } } } }",
+                json!({ "s": term }),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        names(&search("quill").await),
+        ["Alpha Works"],
+        "contact name"
+    );
+    assert_eq!(
+        names(&search("max@example").await),
+        ["Beta Works"],
+        "contact email"
+    );
+    // Renaming the client keeps its contacts searchable; removing the contact does not.
+    app.graphql_as(&admin, "mutation($id: ID!) { updateClient(id: $id, expectedVersion: 1, input: {name: \"Alpha Renamed\"}) { id } }", json!({ "id": alpha }))
+        .await;
+    assert_eq!(names(&search("quill").await), ["Alpha Renamed"]);
+    app.graphql_as(
+        &admin,
+        "mutation($id: ID!) { removeContact(id: $id) { id } }",
+        json!({ "id": zoe["id"] }),
+    )
+    .await;
+    assert!(names(&search("quill").await).is_empty());
+    add_ok(&app, &admin, &alpha, json!({ "firstName": "Zoe", "lastName": "Quill", "email": "zoe@example.com", "role": "DECISION_MAKER" })).await;
+
+    let filtered = |filter: Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.graphql_as(&admin, "query($f: ClientFilter) { clients(filter: $f) { totalCount edges { node { name } } } }", json!({ "f": filter })).await
+        }
+    };
+    let decision_makers = filtered(
+        json!({ "contacts": { "some": { "role": "DECISION_MAKER", "search": "@example.com" } } }),
+    )
+    .await;
+    assert_eq!(names(&decision_makers), ["Alpha Renamed"]);
+    let without_contacts = filtered(json!({ "contacts": { "none": {} } })).await;
+    assert_eq!(names(&without_contacts), ["Gamma Works"]);
+    let no_decision_maker =
+        filtered(json!({ "contacts": { "none": { "role": "DECISION_MAKER" } } })).await;
+    assert_eq!(names(&no_decision_maker), ["Beta Works", "Gamma Works"]);
+    let any_contact = filtered(json!({ "contacts": { "some": {} } })).await;
+    assert_eq!(any_contact["data"]["clients"]["totalCount"], 2);
+
+    // Another tenant's contacts never satisfy a relation filter here.
+    let other = app.create_tenant("globex").await;
+    let theirs = app.token(&other, Role::Admin).await;
+    let their_client = client(&app, &theirs, "Their Works").await;
+    add_ok(&app, &theirs, &their_client, json!({ "firstName": "Tom", "lastName": "Hidden", "email": "tom@example.org", "role": "DECISION_MAKER" })).await;
+    let body = filtered(json!({ "contacts": { "some": { "search": "example.org" } } })).await;
+    assert_eq!(body["data"]["clients"]["totalCount"], 0);
+    assert!(names(&search("hidden").await).is_empty());
+}

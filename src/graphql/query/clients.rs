@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::Permission;
 use crate::graphql::context::{self, parse_id};
 use crate::graphql::guards::require;
+use crate::graphql::query::contacts::ContactRelationFilter;
 use crate::graphql::types::{Client, ClientConnectionFields};
 use crate::service::clients::read::{self, ClientOrderField, ClientQuery, Window};
 use crate::service::clients::{ClientStage, ClientStatus, ClientTier};
@@ -59,6 +60,8 @@ pub struct ClientFilter {
     pub outstanding_balance: Option<AmountRange>,
     /// Also soft-deleted clients; needs `clients:delete`.
     pub include_deleted: Option<bool>,
+    /// Clients with some / no contact matching a filter (compiled to EXISTS).
+    pub contacts: Option<ContactRelationFilter>,
 }
 
 /// Sort direction.
@@ -93,6 +96,7 @@ impl ClientFilter {
         let created = self.created_at.unwrap_or_default();
         let updated = self.updated_at.unwrap_or_default();
         let balance = self.outstanding_balance.unwrap_or_default();
+        let contacts = self.contacts.unwrap_or_default();
         Ok(read::ClientFilter {
             status_in: self.status.unwrap_or_default(),
             stage_in: self.stage.unwrap_or_default(),
@@ -123,6 +127,8 @@ impl ClientFilter {
             outstanding_balance_min: balance.min,
             outstanding_balance_max: balance.max,
             include_deleted: self.include_deleted.unwrap_or(false),
+            contacts_some: contacts.some.map(|f| f.into_service(None)),
+            contacts_none: contacts.none.map(|f| f.into_service(None)),
         })
     }
 }

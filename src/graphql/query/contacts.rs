@@ -18,17 +18,28 @@ pub struct ContactFilterInput {
     pub is_active: Option<bool>,
     /// Exact department, case-insensitive.
     pub department: Option<String>,
+    /// Case-insensitive part of the name or email (e.g. `@example.com`).
+    pub search: Option<String>,
 }
 
 impl ContactFilterInput {
+    /// The service filter; a `search` argument wins over `filter.search`.
     pub fn into_service(self, search: Option<String>) -> ContactFilter {
         ContactFilter {
             role: self.role,
             is_active: self.is_active,
             department: self.department,
-            search,
+            search: search.or(self.search),
         }
     }
+}
+
+/// Clients by their contacts: `some` keeps clients with at least one matching contact,
+/// `none` those with no matching contact. An empty filter means any contact.
+#[derive(InputObject, Default)]
+pub struct ContactRelationFilter {
+    pub some: Option<ContactFilterInput>,
+    pub none: Option<ContactFilterInput>,
 }
 
 #[derive(Default)]

@@ -12,7 +12,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{client, client_tag};
+use entity::{client, client_contact, client_tag};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -27,6 +27,7 @@ use crate::auth::Permission;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
+use crate::service::contacts::read::{ContactFilter, conditions as contact_conditions};
 use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// Narrows a client list; every condition must hold.
@@ -54,6 +55,10 @@ pub struct ClientFilter {
     pub outstanding_balance_max: Option<f64>,
     /// Also soft-deleted clients (needs `clients:delete`).
     pub include_deleted: bool,
+    /// Clients with at least one contact matching this filter.
+    pub contacts_some: Option<ContactFilter>,
+    /// Clients with no contact matching this filter.
+    pub contacts_none: Option<ContactFilter>,
 }
 
 /// A field clients can be ordered by.
@@ -391,6 +396,21 @@ fn tag_exists(scope: &TenantScope, tags: &[String]) -> SimpleExpr {
     )
 }
 
+/// `EXISTS (SELECT 1 FROM client_contacts WHERE <filter> AND client_id = clients.id)`.
+fn contact_exists(scope: &TenantScope, filter: &ContactFilter) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(client_contact::Entity)
+            .cond_where(contact_conditions(scope, filter))
+            .and_where(
+                Expr::col((client_contact::Entity, client_contact::Column::ClientId))
+                    .equals((client::Entity, client::Column::Id)),
+            )
+            .to_owned(),
+    )
+}
+
 fn cents(amount: f64) -> i64 {
     (amount * 100.0).round() as i64
 }
@@ -464,6 +484,12 @@ fn selection(
     }
     if let Some(v) = f.outstanding_balance_max {
         select = select.filter(client::Column::OutstandingBalanceCents.lte(cents(v)));
+    }
+    if let Some(contacts) = &f.contacts_some {
+        select = select.filter(contact_exists(scope, contacts));
+    }
+    if let Some(contacts) = &f.contacts_none {
+        select = select.filter(contact_exists(scope, contacts).not());
     }
     if let Some(condition) = query
         .search

@@ -7,7 +7,7 @@
 //! tenant and may not create a cycle; writing billing fields needs `billing:read`.
 
 use chrono::Utc;
-use entity::{client, client_address, client_tag};
+use entity::{client, client_address, client_contact, client_tag};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -54,6 +54,51 @@ fn validate_tax_id(tax_id: &str) -> AppResult<String> {
             "taxId may hold letters, digits, spaces and - . /",
         ))
     }
+}
+
+/// Rewrites a client's `search_text` from its own fields and its active contacts'
+/// names and emails, inside the transaction that changed either. The search indexes
+/// follow the column (a trigger on SQLite, the trigram index on PostgreSQL).
+pub async fn refresh_search_text(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+) -> AppResult<()> {
+    let Some(client) = scope
+        .find_by_id::<client::Entity>(client_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let contacts = scope
+        .select::<client_contact::Entity>()
+        .filter(client_contact::Column::ClientId.eq(client_id))
+        .filter(client_contact::Column::IsActive.eq(true))
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .all(txn)
+        .await?;
+    let mut text = search_text(&ClientDraft::from_model(&client), &client.client_code);
+    for contact in &contacts {
+        text.push(' ');
+        text.push_str(&contact.full_name.to_lowercase());
+        if let Some(email) = &contact.email {
+            text.push(' ');
+            text.push_str(email);
+        }
+    }
+    if text != client.search_text {
+        client::Entity::update_many()
+            .col_expr(
+                client::Column::SearchText,
+                sea_orm::sea_query::Expr::value(text),
+            )
+            .filter(client::Column::TenantId.eq(scope.tenant_id()))
+            .filter(client::Column::Id.eq(client_id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 fn search_text(draft: &ClientDraft, code: &str) -> String {
@@ -366,6 +411,8 @@ pub async fn update_in(
     if before.tags != after.tags {
         replace_tags(txn, scope, id, &after.tags).await?;
     }
+    // write_draft set the client's own part; add back its contacts' names and emails.
+    refresh_search_text(txn, scope, id).await?;
     record(txn, scope, "client.updated", &updated, changes).await?;
     Ok(updated)
 }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
 use super::clients::Patch;
+use super::clients::write::refresh_search_text;
 use super::enums::stored_enum;
 use super::{TenantScope, validate};
 use crate::db::Db;
@@ -319,6 +320,7 @@ async fn add_in(
     let active: client_contact::ActiveModel = model.into();
     let created = active.reset_all().insert(txn).await?;
     record(txn, scope, "contact.created", &created, changes).await?;
+    refresh_search_text(txn, scope, created.client_id).await?;
     Ok(created)
 }
 
@@ -383,6 +385,7 @@ async fn update_in(
     active = active.reset_all();
     let updated = active.update(txn).await?;
     record(txn, scope, "contact.updated", &updated, changes).await?;
+    refresh_search_text(txn, scope, updated.client_id).await?;
     Ok(updated)
 }
 
@@ -401,6 +404,7 @@ pub async fn remove(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_
             let removed = active.update(txn).await?;
             let changes = FieldChanges::new().set("isActive", current.is_active, false);
             record(txn, &scope, "contact.removed", &removed, changes).await?;
+            refresh_search_text(txn, &scope, removed.client_id).await?;
             Ok(removed)
         })
     })

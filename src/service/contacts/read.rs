@@ -25,7 +25,7 @@ use crate::service::TenantScope;
 use crate::service::page::{Page, PageRequest};
 
 /// Narrows a contact list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ContactFilter {
     pub role: Option<ContactRole>,
     pub is_active: Option<bool>,
@@ -56,7 +56,8 @@ fn col(c: Column) -> Expr {
     Expr::col((client_contact::Entity, c))
 }
 
-fn conditions(scope: &TenantScope, filter: &ContactFilter) -> Condition {
+/// The conditions of `filter` on `client_contacts` (tenant and liveness included).
+pub(crate) fn conditions(scope: &TenantScope, filter: &ContactFilter) -> Condition {
     let mut all = Condition::all()
         .add(col(Column::TenantId).eq(scope.tenant_id()))
         .add(col(Column::DeletedAt).is_null());
