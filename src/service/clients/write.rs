@@ -561,7 +561,9 @@ pub async fn reveal_tax_id(
     Ok(Some(plaintext))
 }
 
-async fn locked_live(
+/// A live client of the scope, locked for the rest of the transaction (writers touching
+/// the same client serialise on it); NOT_FOUND otherwise.
+pub(crate) async fn locked_live(
     txn: &DatabaseTransaction,
     scope: &TenantScope,
     id: Uuid,

@@ -9,7 +9,7 @@
 pub mod read;
 
 use chrono::Utc;
-use entity::{client, client_contact};
+use entity::client_contact;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -19,7 +19,8 @@ use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
 use super::clients::Patch;
-use super::clients::write::refresh_search_text;
+// Locking the live client row serialises primary-flag moves on one client.
+use super::clients::write::{locked_live as lock_client, refresh_search_text};
 use super::enums::stored_enum;
 use super::{TenantScope, validate};
 use crate::db::Db;
@@ -187,21 +188,6 @@ async fn record(
         },
     )
     .await
-}
-
-/// Locks the live client (serialising primary-flag moves on it); NOT_FOUND otherwise.
-async fn lock_client(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-) -> AppResult<client::Model> {
-    scope
-        .find_by_id::<client::Entity>(client_id)
-        .filter(client::Column::DeletedAt.is_null())
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("client"))
 }
 
 async fn live_contact(
