@@ -159,6 +159,7 @@ impl Sessions {
                     // Conditional: of two concurrent refreshes with one token, one wins.
                     let result = refresh_token::Entity::update_many()
                         .col_expr(refresh_token::Column::RotatedAt, Expr::value(Utc::now()))
+                        .filter(refresh_token::Column::TenantId.eq(current.tenant_id))
                         .filter(refresh_token::Column::Id.eq(current.id))
                         .filter(refresh_token::Column::RotatedAt.is_null())
                         .filter(refresh_token::Column::RevokedAt.is_null())

@@ -71,22 +71,8 @@ pub async fn refresh_search_text(
     else {
         return Ok(());
     };
-    let contacts = scope
-        .select::<client_contact::Entity>()
-        .filter(client_contact::Column::ClientId.eq(client_id))
-        .filter(client_contact::Column::IsActive.eq(true))
-        .filter(client_contact::Column::DeletedAt.is_null())
-        .all(txn)
-        .await?;
-    let mut text = search_text(&ClientDraft::from_model(&client), &client.client_code);
-    for contact in &contacts {
-        text.push(' ');
-        text.push_str(&contact.full_name.to_lowercase());
-        if let Some(email) = &contact.email {
-            text.push(' ');
-            text.push_str(email);
-        }
-    }
+    let text = search_text(&ClientDraft::from_model(&client), &client.client_code)
+        + &contacts_search_text(txn, scope, client_id).await?;
     if text != client.search_text {
         client::Entity::update_many()
             .col_expr(
@@ -99,6 +85,31 @@ pub async fn refresh_search_text(
             .await?;
     }
     Ok(())
+}
+
+/// The part of a client's search text that comes from its active contacts.
+async fn contacts_search_text(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+) -> AppResult<String> {
+    let contacts = scope
+        .select::<client_contact::Entity>()
+        .filter(client_contact::Column::ClientId.eq(client_id))
+        .filter(client_contact::Column::IsActive.eq(true))
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .all(txn)
+        .await?;
+    let mut text = String::new();
+    for contact in &contacts {
+        text.push(' ');
+        text.push_str(&contact.full_name.to_lowercase());
+        if let Some(email) = &contact.email {
+            text.push(' ');
+            text.push_str(email);
+        }
+    }
+    Ok(text)
 }
 
 fn search_text(draft: &ClientDraft, code: &str) -> String {
@@ -395,6 +406,10 @@ pub async fn update_in(
     }
     let mut model: client::ActiveModel = current.clone().into();
     write_draft(&mut model, &after, &current.client_code);
+    // The client's own fields plus its contacts' names and emails, in this one update.
+    model.search_text =
+        Set(search_text(&after, &current.client_code)
+            + &contacts_search_text(txn, scope, id).await?);
     match tax_id {
         Patch::Keep => {}
         Patch::Clear => model.tax_id_encrypted = Set(None),
@@ -411,8 +426,6 @@ pub async fn update_in(
     if before.tags != after.tags {
         replace_tags(txn, scope, id, &after.tags).await?;
     }
-    // write_draft set the client's own part; add back its contacts' names and emails.
-    refresh_search_text(txn, scope, id).await?;
     record(txn, scope, "client.updated", &updated, changes).await?;
     Ok(updated)
 }
