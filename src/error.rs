@@ -78,6 +78,21 @@ impl AppError {
         }
     }
 
+    /// Places a validation failure inside a list item of the input (`contacts[2]` +
+    /// `email` → `contacts[2].email`); other errors pass unchanged.
+    pub fn within(self, item: &str) -> Self {
+        match self {
+            AppError::BadUserInput {
+                field: Some(field),
+                message,
+            } => AppError::BadUserInput {
+                field: Some(format!("{item}.{field}")),
+                message,
+            },
+            other => other,
+        }
+    }
+
     /// Wraps any unexpected error.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(error.into())

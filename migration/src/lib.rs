@@ -11,6 +11,7 @@ mod m20261122_000001_create_tenants;
 mod m20261122_000002_create_identity;
 mod m20261122_000003_create_clients;
 mod m20261122_000004_create_contacts;
+mod m20261122_000005_create_notes_communications;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_identity::Migration),
             Box::new(m20261122_000003_create_clients::Migration),
             Box::new(m20261122_000004_create_contacts::Migration),
+            Box::new(m20261122_000005_create_notes_communications::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use crate::m20261122_000003_create_clients::Clients;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum ClientContacts {
+pub(crate) enum ClientContacts {
     Table,
     Id,
     TenantId,

@@ -159,7 +159,11 @@ pub fn demo_client(i: usize) -> NewClient {
         country: country.into(),
         is_primary: true,
     }];
-    NewClient { fields, addresses }
+    NewClient {
+        fields,
+        addresses,
+        contacts: Vec::new(),
+    }
 }
 
 /// How many demo clients there are.

@@ -1,9 +1,12 @@
 //! Relay connections built from keyset pages.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{ObjectType, OutputType};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ObjectType, OutputType, Result};
 use uuid::Uuid;
 
+use crate::graphql::loaders::{CountsLoader, NestedList, PagesLoader};
+use crate::service::nested::NestedPage;
 use crate::service::page::{Page, PageRequest, encode_cursor};
 
 /// Wraps a page into a connection whose edges' cursors are the rows' ids.
@@ -26,4 +29,84 @@ where
             .map(|row| Edge::new(encode_cursor(id_of(&row)), wrap(row))),
     );
     connection
+}
+
+/// The page a nested or keyset list asks for, `first` validated like every list's.
+pub fn nested_page(first: Option<i32>, after: Option<String>) -> Result<NestedPage> {
+    Ok(NestedPage {
+        first: PageRequest::new(first, None)?.first,
+        after,
+    })
+}
+
+/// Wraps rows that carry their own cursors into a connection.
+pub fn from_rows<M, N, F>(
+    rows: Vec<(String, M)>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    wrap: impl Fn(M) -> N,
+    fields: F,
+) -> Connection<String, N, F>
+where
+    N: OutputType,
+    F: ObjectType,
+{
+    let mut connection =
+        Connection::with_additional_fields(has_previous_page, has_next_page, fields);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|(cursor, row)| Edge::new(cursor, wrap(row))),
+    );
+    connection
+}
+
+/// One client's page of a nested list `L`, through the request's [`PagesLoader`] (so
+/// the pages of every client being resolved come from one statement). `fields` gets
+/// the total when the page statement counted it.
+pub async fn nested_connection<L, N, F>(
+    ctx: &Context<'_>,
+    client_id: Uuid,
+    filter: L::Filter,
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: impl Fn(L::Row) -> N,
+    fields: impl FnOnce(Option<u64>) -> F,
+) -> Result<Connection<String, N, F>>
+where
+    L: NestedList,
+    N: OutputType,
+    F: ObjectType,
+{
+    let page = nested_page(first, after)?;
+    let has_previous_page = page.after.is_some();
+    let loaded = ctx
+        .data::<DataLoader<PagesLoader<L>>>()?
+        .load_one((client_id, (filter, page)))
+        .await?
+        .unwrap_or_default();
+    Ok(from_rows(
+        loaded.rows,
+        has_previous_page,
+        loaded.has_next_page,
+        wrap,
+        fields(loaded.total),
+    ))
+}
+
+/// The total of one client's nested list `L`: `known` when the page statement counted
+/// it, else through the request's [`CountsLoader`].
+pub async fn nested_total<L: NestedList>(
+    ctx: &Context<'_>,
+    client_id: Uuid,
+    filter: &L::Filter,
+    known: Option<u64>,
+) -> Result<u64> {
+    if let Some(total) = known {
+        return Ok(total);
+    }
+    Ok(ctx
+        .data::<DataLoader<CountsLoader<L>>>()?
+        .load_one((client_id, filter.clone()))
+        .await?
+        .unwrap_or(0))
 }

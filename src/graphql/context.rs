@@ -1,9 +1,11 @@
 //! Data attached to each GraphQL request by the HTTP handler, and accessors resolvers
 //! use to reach it.
 
+use std::marker::PhantomData;
 use std::net::IpAddr;
+use std::time::Duration;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Result};
 use uuid::Uuid;
 
@@ -11,7 +13,8 @@ use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::loaders::{
-    ClientLoader, ContactCountsLoader, ContactPagesLoader, PrimaryContactLoader, UserLoader,
+    ClientLoader, CommunicationsOfClient, ContactLoader, ContactsOfClient, CountsLoader,
+    NestedList, NotesOfClient, PagesLoader, PrimaryContactLoader, UserLoader,
 };
 use crate::service::TenantScope;
 
@@ -34,63 +37,60 @@ pub fn attach(
     db: &Db,
     meta: &RequestContext,
     auth: Option<&AuthContext>,
-    loader_delay: std::time::Duration,
+    loader_delay: Duration,
 ) -> async_graphql::Request {
     let request = request.data(meta.clone());
-    match auth {
-        None => request,
-        Some(auth) => {
-            let scope = TenantScope::for_request(auth, meta);
-            // One fresh loader per relation, bound to this request's tenant.
-            let (db, s) = (db.clone(), scope.clone());
-            request
-                .data(auth.clone())
-                .data(
-                    DataLoader::new(
-                        UserLoader {
-                            db: db.clone(),
-                            scope: s.clone(),
-                        },
-                        tokio::spawn,
-                    )
-                    .delay(loader_delay),
-                )
-                .data(
-                    DataLoader::new(
-                        ClientLoader {
-                            db: db.clone(),
-                            scope: s.clone(),
-                        },
-                        tokio::spawn,
-                    )
-                    .delay(loader_delay),
-                )
-                .data(
-                    DataLoader::new(
-                        ContactPagesLoader {
-                            db: db.clone(),
-                            scope: s.clone(),
-                        },
-                        tokio::spawn,
-                    )
-                    .delay(loader_delay),
-                )
-                .data(
-                    DataLoader::new(
-                        ContactCountsLoader {
-                            db: db.clone(),
-                            scope: s.clone(),
-                        },
-                        tokio::spawn,
-                    )
-                    .delay(loader_delay),
-                )
-                .data(
-                    DataLoader::new(PrimaryContactLoader { db, scope: s }, tokio::spawn)
-                        .delay(loader_delay),
-                )
-                .data(scope)
-        }
+    let Some(auth) = auth else { return request };
+    let scope = TenantScope::for_request(auth, meta);
+    let loaders = Loaders {
+        db: db.clone(),
+        scope: scope.clone(),
+        delay: loader_delay,
+    };
+    // One fresh loader per relation, bound to this request's tenant.
+    request
+        .data(auth.clone())
+        .data(loaders.plain(|db, scope| UserLoader { db, scope }))
+        .data(loaders.plain(|db, scope| ClientLoader { db, scope }))
+        .data(loaders.plain(|db, scope| ContactLoader { db, scope }))
+        .data(loaders.plain(|db, scope| PrimaryContactLoader { db, scope }))
+        .data(loaders.pages::<ContactsOfClient>())
+        .data(loaders.counts::<ContactsOfClient>())
+        .data(loaders.pages::<NotesOfClient>())
+        .data(loaders.counts::<NotesOfClient>())
+        .data(loaders.pages::<CommunicationsOfClient>())
+        .data(loaders.counts::<CommunicationsOfClient>())
+        .data(scope)
+}
+
+/// Makes the request's loaders, all bound to one tenant scope.
+struct Loaders {
+    db: Db,
+    scope: TenantScope,
+    delay: Duration,
+}
+
+impl Loaders {
+    fn plain<L: Loader<Uuid>>(&self, make: impl FnOnce(Db, TenantScope) -> L) -> DataLoader<L> {
+        DataLoader::new(make(self.db.clone(), self.scope.clone()), tokio::spawn).delay(self.delay)
+    }
+
+    fn pages<L: NestedList>(&self) -> DataLoader<PagesLoader<L>> {
+        let loader = PagesLoader::<L> {
+            db: self.db.clone(),
+            scope: self.scope.clone(),
+            list: PhantomData,
+        };
+        DataLoader::new(loader, tokio::spawn).delay(self.delay)
+    }
+
+    fn counts<L: NestedList>(&self) -> DataLoader<CountsLoader<L>> {
+        let loader = CountsLoader::<L> {
+            db: self.db.clone(),
+            scope: self.scope.clone(),
+            list: PhantomData,
+        };
+        DataLoader::new(loader, tokio::spawn).delay(self.delay)
     }
 }
 

@@ -1,15 +1,21 @@
 //! DataLoaders, one per relation, created per request and bound to the caller's tenant
 //! (see `context::attach`): a loader can only ever return rows of that tenant.
 
-use async_graphql::dataloader::Loader;
-use entity::{client, client_contact, user};
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+use async_graphql::dataloader::Loader;
+use entity::{client, client_communication, client_contact, client_note, user};
 use uuid::Uuid;
 
 use crate::db::Db;
-use crate::error::LoadError;
+use crate::error::{AppResult, LoadError};
 use crate::service::clients::read as clients;
+use crate::service::communications::read as communications;
 use crate::service::contacts::read as contacts;
+use crate::service::nested::{ChildPage, NestedPage, group_by_args};
+use crate::service::notes::read as notes;
 use crate::service::{TenantScope, users};
 
 /// Users by id, within one tenant.
@@ -44,32 +50,54 @@ impl Loader<Uuid> for ClientLoader {
     }
 }
 
-/// What a nested contact list asks for: filter and page (the same for every client of
-/// one batch, as the same field is resolved for each parent).
-pub type ContactsArgs = (contacts::ContactFilter, contacts::NestedPage);
+/// A list nested under clients, paged per client by a [`PagesLoader`] and counted per
+/// client by a [`CountsLoader`].
+pub trait NestedList: Send + Sync + 'static {
+    /// The list's filter (the same for every client of one batch, as the same field is
+    /// resolved for each parent).
+    type Filter: Clone + Eq + Hash + Send + Sync + 'static;
+    /// A row of the list.
+    type Row: Clone + Send + Sync + 'static;
 
-/// One page of contacts per client, one statement per distinct page arguments.
-pub struct ContactPagesLoader {
-    pub db: Db,
-    pub scope: TenantScope,
+    /// One page per client, in one statement.
+    fn pages(
+        db: &Db,
+        scope: &TenantScope,
+        client_ids: &[Uuid],
+        filter: &Self::Filter,
+        page: &NestedPage,
+    ) -> impl Future<Output = AppResult<HashMap<Uuid, ChildPage<Self::Row>>>> + Send;
+
+    /// How many rows match per client, in one statement.
+    fn counts(
+        db: &Db,
+        scope: &TenantScope,
+        client_ids: &[Uuid],
+        filter: &Self::Filter,
+    ) -> impl Future<Output = AppResult<HashMap<Uuid, u64>>> + Send;
 }
 
-impl Loader<(Uuid, ContactsArgs)> for ContactPagesLoader {
-    type Value = contacts::ContactPage;
+/// A nested page request: the list's filter and the page.
+pub type PageArgs<L> = (<L as NestedList>::Filter, NestedPage);
+
+/// One page of `L` per client, one statement per distinct arguments.
+pub struct PagesLoader<L> {
+    pub db: Db,
+    pub scope: TenantScope,
+    pub list: PhantomData<L>,
+}
+
+impl<L: NestedList> Loader<(Uuid, PageArgs<L>)> for PagesLoader<L> {
+    type Value = ChildPage<L::Row>;
     type Error = LoadError;
 
     async fn load(
         &self,
-        keys: &[(Uuid, ContactsArgs)],
-    ) -> Result<HashMap<(Uuid, ContactsArgs), Self::Value>, Self::Error> {
-        let mut groups: HashMap<&ContactsArgs, Vec<Uuid>> = HashMap::new();
-        for (client_id, args) in keys {
-            groups.entry(args).or_default().push(*client_id);
-        }
+        keys: &[(Uuid, PageArgs<L>)],
+    ) -> Result<HashMap<(Uuid, PageArgs<L>), Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        for (args, ids) in groups {
-            let mut pages =
-                contacts::pages_by_client(&self.db, &self.scope, &ids, &args.0, &args.1).await?;
+        for (args, ids) in group_by_args(keys) {
+            let mut pages = L::pages(&self.db, &self.scope, &ids, &args.0, &args.1).await?;
             for id in ids {
                 out.insert((id, args.clone()), pages.remove(&id).unwrap_or_default());
             }
@@ -78,32 +106,109 @@ impl Loader<(Uuid, ContactsArgs)> for ContactPagesLoader {
     }
 }
 
-/// Contact counts per client, one statement per distinct filter.
-pub struct ContactCountsLoader {
+/// How many rows of `L` match per client, one statement per distinct filter.
+pub struct CountsLoader<L> {
     pub db: Db,
     pub scope: TenantScope,
+    pub list: PhantomData<L>,
 }
 
-impl Loader<(Uuid, contacts::ContactFilter)> for ContactCountsLoader {
+impl<L: NestedList> Loader<(Uuid, L::Filter)> for CountsLoader<L> {
     type Value = u64;
     type Error = LoadError;
 
     async fn load(
         &self,
-        keys: &[(Uuid, contacts::ContactFilter)],
-    ) -> Result<HashMap<(Uuid, contacts::ContactFilter), u64>, Self::Error> {
-        let mut groups: HashMap<&contacts::ContactFilter, Vec<Uuid>> = HashMap::new();
-        for (client_id, filter) in keys {
-            groups.entry(filter).or_default().push(*client_id);
-        }
+        keys: &[(Uuid, L::Filter)],
+    ) -> Result<HashMap<(Uuid, L::Filter), u64>, Self::Error> {
         let mut out = HashMap::new();
-        for (filter, ids) in groups {
-            let counts = contacts::counts_by_client(&self.db, &self.scope, &ids, filter).await?;
+        for (filter, ids) in group_by_args(keys) {
+            let counts = L::counts(&self.db, &self.scope, &ids, &filter).await?;
             for id in ids {
                 out.insert((id, filter.clone()), counts.get(&id).copied().unwrap_or(0));
             }
         }
         Ok(out)
+    }
+}
+
+/// Implements [`NestedList`] for a marker type with a service module's
+/// `pages_by_client` and `counts_by_client`; `count_by` picks what the counts take from
+/// the list's arguments.
+macro_rules! nested_list {
+    ($(#[$meta:meta])* $name:ident, $module:ident, $filter:ty, $row:ty, |$f:ident| $count_by:expr) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl NestedList for $name {
+            type Filter = $filter;
+            type Row = $row;
+
+            async fn pages(
+                db: &Db,
+                scope: &TenantScope,
+                client_ids: &[Uuid],
+                filter: &Self::Filter,
+                page: &NestedPage,
+            ) -> AppResult<HashMap<Uuid, ChildPage<Self::Row>>> {
+                $module::pages_by_client(db, scope, client_ids, filter, page).await
+            }
+
+            async fn counts(
+                db: &Db,
+                scope: &TenantScope,
+                client_ids: &[Uuid],
+                $f: &Self::Filter,
+            ) -> AppResult<HashMap<Uuid, u64>> {
+                $module::counts_by_client(db, scope, client_ids, $count_by).await
+            }
+        }
+    };
+}
+
+nested_list!(
+    /// `Client.contacts`.
+    ContactsOfClient,
+    contacts,
+    contacts::ContactFilter,
+    client_contact::Model,
+    |filter| filter
+);
+
+nested_list!(
+    /// `Client.notes`.
+    NotesOfClient,
+    notes,
+    notes::NoteQuery,
+    client_note::Model,
+    |query| &query.filter
+);
+
+nested_list!(
+    /// `Client.communications`.
+    CommunicationsOfClient,
+    communications,
+    communications::CommunicationFilter,
+    client_communication::Model,
+    |filter| filter
+);
+
+/// Live contacts by id, within one tenant.
+pub struct ContactLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for ContactLoader {
+    type Value = client_contact::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, client_contact::Model>, Self::Error> {
+        let rows = contacts::by_ids(&self.db, &self.scope, keys).await?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
     }
 }
 

@@ -6,8 +6,8 @@
 //! which add the tenant filter; a row of another tenant is simply not found.
 
 use entity::{
-    api_key, audit_event, client, client_address, client_contact, client_tag, event_outbox,
-    refresh_token, revoked_token, user,
+    api_key, audit_event, client, client_address, client_communication, client_contact,
+    client_note, client_tag, event_outbox, refresh_token, revoked_token, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -60,6 +60,8 @@ tenant_owned!(
     client_address,
     client_contact,
     client_tag,
+    client_note,
+    client_communication,
 );
 
 fn request_actor(

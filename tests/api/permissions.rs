@@ -55,6 +55,7 @@ impl Schema {
             ("SCALAR", "Float") => "1.0".into(),
             ("SCALAR", "Boolean") => "false".into(),
             ("SCALAR", "DateTime") => "\"2099-01-01T00:00:00Z\"".into(),
+            ("SCALAR", "NaiveDate") => "\"2099-01-01\"".into(),
             ("SCALAR", "JSON") => "{}".into(),
             ("SCALAR", _) if lower.contains("email") => "\"probe@example.com\"".into(),
             ("SCALAR", _) if lower.contains("password") => "\"probe-password-123\"".into(),

@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
+use super::contacts::ContactInput;
 use super::patch;
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
@@ -66,6 +67,9 @@ pub struct CreateClientInput {
     pub contract_start: Option<NaiveDate>,
     pub contract_end: Option<NaiveDate>,
     pub addresses: Option<Vec<ClientAddressInput>>,
+    /// Initial contacts (at most 50, at most one primary), added in the same
+    /// transaction: if one is invalid, nothing is created. Needs `contacts:write`.
+    pub contacts: Option<Vec<ContactInput>>,
 }
 
 /// Changes to a client: omitted fields stay, `null` clears. `clientCode` is immutable.
@@ -158,7 +162,17 @@ impl CreateClientInput {
                 is_primary: a.is_primary,
             })
             .collect();
-        Ok(NewClient { fields, addresses })
+        let contacts = self
+            .contacts
+            .unwrap_or_default()
+            .into_iter()
+            .map(crate::service::contacts::ContactPatch::from)
+            .collect();
+        Ok(NewClient {
+            fields,
+            addresses,
+            contacts,
+        })
     }
 }
 

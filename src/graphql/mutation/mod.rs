@@ -1,14 +1,20 @@
 //! The mutation root, merged from one object per area.
 
-use async_graphql::{MaybeUndefined, MergedObject};
+use async_graphql::{ID, MaybeUndefined, MergedObject};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::graphql::context::parse_id;
 
 use crate::service::clients::Patch;
 
 mod api_keys;
 mod bulk;
 mod clients;
+mod communications;
 mod contacts;
 mod exports;
+mod notes;
 mod sessions;
 mod users;
 
@@ -23,6 +29,8 @@ pub struct MutationRoot(
     bulk::BulkMutations,
     exports::ExportMutations,
     contacts::ContactMutations,
+    notes::NoteMutations,
+    communications::CommunicationMutations,
 );
 
 /// A partial-update field: absent keeps, `null` clears, a value sets.
@@ -32,4 +40,13 @@ fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
         MaybeUndefined::Null => Patch::Clear,
         MaybeUndefined::Value(v) => Patch::Set(v),
     }
+}
+
+/// A partial-update id field: absent keeps, `null` clears, a value must be an id.
+fn patch_id(field: &str, value: MaybeUndefined<ID>) -> Result<Patch<Uuid>, AppError> {
+    Ok(match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(id) => Patch::Set(parse_id(field, &id)?),
+    })
 }

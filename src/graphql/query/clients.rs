@@ -5,7 +5,11 @@ use chrono::{DateTime, Utc};
 use crate::auth::Permission;
 use crate::graphql::context::{self, parse_id};
 use crate::graphql::guards::require;
+use crate::graphql::query::communications::{
+    CommunicationFilterInput, CommunicationRelationFilter,
+};
 use crate::graphql::query::contacts::ContactRelationFilter;
+use crate::graphql::query::notes::NoteRelationFilter;
 use crate::graphql::types::{Client, ClientConnectionFields};
 use crate::service::clients::read::{self, ClientOrderField, ClientQuery, Window};
 use crate::service::clients::{ClientStage, ClientStatus, ClientTier};
@@ -60,8 +64,15 @@ pub struct ClientFilter {
     pub outstanding_balance: Option<AmountRange>,
     /// Also soft-deleted clients; needs `clients:delete`.
     pub include_deleted: Option<bool>,
-    /// Clients with some / no contact matching a filter (compiled to EXISTS).
+    /// Clients with some / no contact matching a filter (compiled to EXISTS). Needs
+    /// `contacts:read`.
     pub contacts: Option<ContactRelationFilter>,
+    /// Clients with some / no note matching a filter (compiled to EXISTS). Needs
+    /// `notes:read`.
+    pub notes: Option<NoteRelationFilter>,
+    /// Clients with some / no communication matching a filter (compiled to EXISTS),
+    /// e.g. `{none: {from: "<90 days ago>"}}`. Needs `communications:read`.
+    pub communications: Option<CommunicationRelationFilter>,
 }
 
 /// Sort direction.
@@ -97,6 +108,8 @@ impl ClientFilter {
         let updated = self.updated_at.unwrap_or_default();
         let balance = self.outstanding_balance.unwrap_or_default();
         let contacts = self.contacts.unwrap_or_default();
+        let notes = self.notes.unwrap_or_default();
+        let communications = self.communications.unwrap_or_default();
         Ok(read::ClientFilter {
             status_in: self.status.unwrap_or_default(),
             stage_in: self.stage.unwrap_or_default(),
@@ -129,6 +142,16 @@ impl ClientFilter {
             include_deleted: self.include_deleted.unwrap_or(false),
             contacts_some: contacts.some.map(|f| f.into_service(None)),
             contacts_none: contacts.none.map(|f| f.into_service(None)),
+            notes_some: notes.some.map(|f| f.into_service(None)).transpose()?,
+            notes_none: notes.none.map(|f| f.into_service(None)).transpose()?,
+            communications_some: communications
+                .some
+                .map(CommunicationFilterInput::into_service)
+                .transpose()?,
+            communications_none: communications
+                .none
+                .map(CommunicationFilterInput::into_service)
+                .transpose()?,
         })
     }
 }

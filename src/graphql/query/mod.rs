@@ -5,7 +5,9 @@ use async_graphql::MergedObject;
 mod api_keys;
 mod audit;
 pub(crate) mod clients;
+pub(crate) mod communications;
 pub(crate) mod contacts;
+pub(crate) mod notes;
 mod server_info;
 mod users;
 mod viewer;
@@ -23,4 +25,6 @@ pub struct QueryRoot(
     audit::AuditQuery,
     clients::ClientsQuery,
     contacts::ContactsQuery,
+    notes::NotesQuery,
+    communications::CommunicationsQuery,
 );

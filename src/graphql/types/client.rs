@@ -1,21 +1,29 @@
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_address};
 
-use super::{AuditEvent, AuditEventConnectionFields, Contact, ContactConnectionFields, User};
+use super::{
+    AuditEvent, AuditEventConnectionFields, Communication, CommunicationConnectionFields, Contact,
+    ContactConnectionFields, Note, NoteConnectionFields, User,
+};
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
-use crate::graphql::connection::from_page;
+use crate::graphql::connection::{from_page, nested_connection};
 use crate::graphql::context;
 use crate::graphql::guards::require;
-use crate::graphql::loaders::{ClientLoader, ContactPagesLoader, PrimaryContactLoader, UserLoader};
+use crate::graphql::loaders::{
+    ClientLoader, CommunicationsOfClient, ContactsOfClient, NotesOfClient, PrimaryContactLoader,
+    UserLoader,
+};
+use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
+use crate::graphql::query::notes::{NoteFilterInput, NoteOrderBy};
 use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
 use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
-use crate::service::contacts::read::NestedPage;
+use crate::service::notes::read::NoteQuery;
 use crate::service::page::PageRequest;
 
 /// A client (customer) company.
@@ -182,35 +190,89 @@ impl Client {
         filter: Option<ContactFilterInput>,
         #[graphql(desc = "Case-insensitive part of the name or email.")] search: Option<String>,
     ) -> Result<Option<Connection<String, Contact, ContactConnectionFields>>> {
-        let size = PageRequest::new(first, None)?.first;
         let filter = filter.unwrap_or_default().into_service(search);
-        let args = (
-            filter.clone(),
-            NestedPage {
-                first: size,
-                after: after.clone(),
-            },
-        );
-        let page = ctx
-            .data::<DataLoader<ContactPagesLoader>>()?
-            .load_one((self.0.id, args))
-            .await?
-            .unwrap_or_default();
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            page.has_next_page,
-            ContactConnectionFields::OfClient {
-                client_id: self.0.id,
-                filter,
-                total: page.total,
-            },
-        );
-        connection.edges.extend(
-            page.rows
-                .into_iter()
-                .map(|(cursor, m)| Edge::new(cursor, Contact(m))),
-        );
-        Ok(Some(connection))
+        let client_id = self.0.id;
+        let fields = |total| ContactConnectionFields::OfClient {
+            client_id,
+            filter: filter.clone(),
+            total,
+        };
+        Ok(Some(
+            nested_connection::<ContactsOfClient, _, _>(
+                ctx,
+                client_id,
+                filter.clone(),
+                first,
+                after,
+                Contact,
+                fields,
+            )
+            .await?,
+        ))
+    }
+    /// The client's notes (newest first by default), each client's page computed in
+    /// SQL (batched across a page of clients). Requires `notes:read`.
+    #[graphql(guard = "require(Permission::NotesRead)")]
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<NoteFilterInput>,
+        order_by: Option<NoteOrderBy>,
+    ) -> Result<Option<Connection<String, Note, NoteConnectionFields>>> {
+        let query = NoteQuery {
+            filter: filter.unwrap_or_default().into_service(None)?,
+            order: order_by.unwrap_or_default().into(),
+        };
+        let client_id = self.0.id;
+        let fields = |total| NoteConnectionFields::OfClient {
+            client_id,
+            query: query.clone(),
+            total,
+        };
+        Ok(Some(
+            nested_connection::<NotesOfClient, _, _>(
+                ctx,
+                client_id,
+                query.clone(),
+                first,
+                after,
+                Note,
+                fields,
+            )
+            .await?,
+        ))
+    }
+    /// The client's communications, newest first, each client's page computed in SQL
+    /// (batched across a page of clients). Requires `communications:read`.
+    #[graphql(guard = "require(Permission::CommunicationsRead)")]
+    async fn communications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CommunicationFilterInput>,
+    ) -> Result<Option<Connection<String, Communication, CommunicationConnectionFields>>> {
+        let filter = filter.unwrap_or_default().into_service()?;
+        let client_id = self.0.id;
+        let fields = |total| CommunicationConnectionFields::OfClient {
+            client_id,
+            filter: filter.clone(),
+            total,
+        };
+        Ok(Some(
+            nested_connection::<CommunicationsOfClient, _, _>(
+                ctx,
+                client_id,
+                filter.clone(),
+                first,
+                after,
+                Communication,
+                fields,
+            )
+            .await?,
+        ))
     }
     /// The active primary contact, if any. Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]

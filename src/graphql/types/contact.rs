@@ -5,8 +5,9 @@ use entity::client_contact;
 use uuid::Uuid;
 
 use super::Client;
+use crate::graphql::connection::nested_total;
 use crate::graphql::context;
-use crate::graphql::loaders::{ClientLoader, ContactCountsLoader};
+use crate::graphql::loaders::{ClientLoader, ContactsOfClient};
 use crate::service::contacts::read::{self, ContactFilter};
 use crate::service::contacts::{ContactMethod, ContactRole};
 
@@ -119,17 +120,10 @@ impl ContactConnectionFields {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         match self {
             ContactConnectionFields::OfClient {
-                total: Some(total), ..
-            } => Ok(*total),
-            ContactConnectionFields::OfClient {
                 client_id,
                 filter,
-                total: None,
-            } => Ok(ctx
-                .data::<DataLoader<ContactCountsLoader>>()?
-                .load_one((*client_id, filter.clone()))
-                .await?
-                .unwrap_or(0)),
+                total,
+            } => nested_total::<ContactsOfClient>(ctx, *client_id, filter, *total).await,
             ContactConnectionFields::All { filter } => {
                 Ok(read::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
             }

@@ -27,8 +27,13 @@ use crate::auth::Permission;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
+use crate::service::communications::read::{
+    CommunicationFilter, conditions as communication_conditions,
+};
 use crate::service::contacts::read::{ContactFilter, conditions as contact_conditions};
+use crate::service::notes::read::{NoteFilter, conditions as note_conditions};
 use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::service::search::{child_of_client_exists, like_pattern};
 
 /// Narrows a client list; every condition must hold.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -59,6 +64,14 @@ pub struct ClientFilter {
     pub contacts_some: Option<ContactFilter>,
     /// Clients with no contact matching this filter.
     pub contacts_none: Option<ContactFilter>,
+    /// Clients with at least one note matching this filter.
+    pub notes_some: Option<NoteFilter>,
+    /// Clients with no note matching this filter.
+    pub notes_none: Option<NoteFilter>,
+    /// Clients with at least one communication matching this filter.
+    pub communications_some: Option<CommunicationFilter>,
+    /// Clients with no communication matching this filter.
+    pub communications_none: Option<CommunicationFilter>,
 }
 
 /// A field clients can be ordered by.
@@ -304,14 +317,6 @@ fn after_condition(
     }
 }
 
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// The search condition: an index lookup for terms of 3+ characters (FTS5 trigram on
 /// SQLite, pg_trgm GIN on PostgreSQL), a LIKE on the tenant's rows for shorter ones.
 fn search_condition(backend: DbBackend, term: &str) -> Option<SimpleExpr> {
@@ -396,19 +401,54 @@ fn tag_exists(scope: &TenantScope, tags: &[String]) -> SimpleExpr {
     )
 }
 
-/// `EXISTS (SELECT 1 FROM client_contacts WHERE <filter> AND client_id = clients.id)`.
-fn contact_exists(scope: &TenantScope, filter: &ContactFilter) -> SimpleExpr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(client_contact::Entity)
-            .cond_where(contact_conditions(scope, filter))
-            .and_where(
-                Expr::col((client_contact::Entity, client_contact::Column::ClientId))
-                    .equals((client::Entity, client::Column::Id)),
-            )
-            .to_owned(),
-    )
+/// The `some` / `none` filters on related rows, each an EXISTS subquery; each needs
+/// the read permission of the rows it looks into (else a filter would reveal them).
+fn relation_filters(
+    backend: DbBackend,
+    scope: &TenantScope,
+    f: &ClientFilter,
+) -> AppResult<Vec<SimpleExpr>> {
+    use entity::{client_communication as comm, client_note as note};
+    let mut out = Vec::new();
+    let mut add =
+        |exists: SimpleExpr, some: bool| out.push(if some { exists } else { exists.not() });
+    for (filter, some) in [(&f.contacts_some, true), (&f.contacts_none, false)] {
+        if let Some(filter) = filter {
+            scope.require(Permission::ContactsRead, "filter.contacts")?;
+            let conditions = contact_conditions(scope, filter);
+            add(
+                child_of_client_exists::<client_contact::Entity>(
+                    client_contact::Column::ClientId,
+                    conditions,
+                ),
+                some,
+            );
+        }
+    }
+    for (filter, some) in [(&f.notes_some, true), (&f.notes_none, false)] {
+        if let Some(filter) = filter {
+            scope.require(Permission::NotesRead, "filter.notes")?;
+            let conditions = note_conditions(backend, scope, filter);
+            add(
+                child_of_client_exists::<note::Entity>(note::Column::ClientId, conditions),
+                some,
+            );
+        }
+    }
+    for (filter, some) in [
+        (&f.communications_some, true),
+        (&f.communications_none, false),
+    ] {
+        if let Some(filter) = filter {
+            scope.require(Permission::CommunicationsRead, "filter.communications")?;
+            let conditions = communication_conditions(scope, filter);
+            add(
+                child_of_client_exists::<comm::Entity>(comm::Column::ClientId, conditions),
+                some,
+            );
+        }
+    }
+    Ok(out)
 }
 
 fn cents(amount: f64) -> i64 {
@@ -485,11 +525,8 @@ fn selection(
     if let Some(v) = f.outstanding_balance_max {
         select = select.filter(client::Column::OutstandingBalanceCents.lte(cents(v)));
     }
-    if let Some(contacts) = &f.contacts_some {
-        select = select.filter(contact_exists(scope, contacts));
-    }
-    if let Some(contacts) = &f.contacts_none {
-        select = select.filter(contact_exists(scope, contacts).not());
+    for exists in relation_filters(backend, scope, f)? {
+        select = select.filter(exists);
     }
     if let Some(condition) = query
         .search

@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::change::{self, Change, FieldChanges};
+use crate::service::contacts::{self, ContactPatch};
 use crate::service::{users, validate};
 
 /// How deep a parent chain may go (also bounds the cycle check).
@@ -34,7 +35,12 @@ const MAX_HIERARCHY_DEPTH: usize = 50;
 pub struct NewClient {
     pub fields: ClientPatch,
     pub addresses: Vec<AddressInput>,
+    /// Initial contacts, added in the same transaction.
+    pub contacts: Vec<ContactPatch>,
 }
+
+/// Most contacts given with a new client.
+const MAX_INITIAL_CONTACTS: usize = 50;
 
 /// The tax id is bound to its row: tenant and client id are the associated data.
 fn tax_context(tenant_id: Uuid, client_id: Uuid) -> Vec<u8> {
@@ -241,6 +247,7 @@ pub struct PreparedClient {
     draft: ClientDraft,
     tax_id: Option<String>,
     addresses: Vec<AddressInput>,
+    contacts: Vec<ContactPatch>,
 }
 
 /// Validates a new client without touching the database (bulk creation validates all
@@ -270,10 +277,32 @@ pub fn prepare_new(scope: &TenantScope, input: NewClient) -> AppResult<PreparedC
             "at most one address may be primary",
         ));
     }
+    if !input.contacts.is_empty() {
+        scope.require(Permission::ContactsWrite, "contacts")?;
+    }
+    if input.contacts.len() > MAX_INITIAL_CONTACTS {
+        return Err(AppError::bad_input(
+            "contacts",
+            format!("at most {MAX_INITIAL_CONTACTS} contacts with a new client"),
+        ));
+    }
+    if input
+        .contacts
+        .iter()
+        .filter(|c| c.is_primary == Some(true))
+        .count()
+        > 1
+    {
+        return Err(AppError::bad_input(
+            "contacts",
+            "at most one contact may be primary",
+        ));
+    }
     Ok(PreparedClient {
         draft,
         tax_id,
         addresses,
+        contacts: input.contacts,
     })
 }
 
@@ -288,6 +317,7 @@ pub async fn create_in(
         draft,
         tax_id,
         addresses,
+        contacts,
     } = prepared;
     check_references(txn, scope, None, &draft).await?;
     check_duplicates(txn, scope, None, &draft).await?;
@@ -342,7 +372,16 @@ pub async fn create_in(
         changes = changes.secret("taxId");
     }
     record(txn, scope, "client.created", &created, changes).await?;
-    Ok(created)
+    if contacts.is_empty() {
+        return Ok(created);
+    }
+    for (i, contact) in contacts.into_iter().enumerate() {
+        contacts::add_in(txn, scope, id, contact)
+            .await
+            .map_err(|e| e.within(&format!("contacts[{i}]")))?;
+    }
+    // Adding contacts refreshed the search text (and so the row): return it as stored.
+    super::read::get_in(txn, scope, id).await
 }
 
 /// Applies `patch` to client `id` if its version is still `expected_version`.

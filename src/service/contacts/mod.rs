@@ -258,7 +258,7 @@ pub async fn add(
         .await
 }
 
-async fn add_in(
+pub(crate) async fn add_in(
     txn: &DatabaseTransaction,
     scope: &TenantScope,
     client_id: Uuid,

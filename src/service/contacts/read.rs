@@ -6,23 +6,18 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::client_contact::{self, Column};
-use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement,
-};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::ContactRole;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
+use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
 use crate::service::page::{Page, PageRequest};
+use crate::service::search::like_pattern;
 
 /// Narrows a contact list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -35,22 +30,8 @@ pub struct ContactFilter {
     pub search: Option<String>,
 }
 
-/// One page of one client's contacts, by name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct NestedPage {
-    pub first: usize,
-    pub after: Option<String>,
-}
-
-/// Contacts of one client with their cursors, and whether more follow.
-#[derive(Debug, Clone, Default)]
-pub struct ContactPage {
-    pub rows: Vec<(String, client_contact::Model)>,
-    pub has_next_page: bool,
-    /// How many contacts match in all, when the page statement could tell (no cursor):
-    /// then `totalCount` costs no statement of its own.
-    pub total: Option<u64>,
-}
+/// One client's contacts with their cursors, and whether more follow.
+pub type ContactPage = ChildPage<client_contact::Model>;
 
 fn col(c: Column) -> Expr {
     Expr::col((client_contact::Entity, c))
@@ -76,12 +57,7 @@ pub(crate) fn conditions(scope: &TenantScope, filter: &ContactFilter) -> Conditi
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let escaped = term
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = like_pattern(&term.to_lowercase());
         all = all.add(
             Condition::any()
                 .add(
@@ -96,27 +72,16 @@ pub(crate) fn conditions(scope: &TenantScope, filter: &ContactFilter) -> Conditi
 
 /// The cursor of a contact in name order.
 pub fn cursor(m: &client_contact::Model) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::json!([m.last_name, m.first_name, m.id]).to_string())
+    nested::encode_cursor(&(&m.last_name, &m.first_name, m.id))
 }
 
 fn after_condition(cursor: &str) -> AppResult<Condition> {
-    let bad = || AppError::bad_input("after", "`after` is not a cursor of this list");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let (last, first, id): (String, String, Uuid) =
-        serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    Ok(Condition::any()
-        .add(col(Column::LastName).gt(last.clone()))
-        .add(
-            Condition::all()
-                .add(col(Column::LastName).eq(last.clone()))
-                .add(col(Column::FirstName).gt(first.clone())),
-        )
-        .add(
-            Condition::all()
-                .add(col(Column::LastName).eq(last))
-                .add(col(Column::FirstName).eq(first))
-                .add(col(Column::Id).gt(id)),
-        ))
+    let (last, first, id): (String, String, Uuid) = nested::decode_cursor(cursor)?;
+    Ok(nested::after(vec![
+        (col(Column::LastName), Order::Asc, last.into()),
+        (col(Column::FirstName), Order::Asc, first.into()),
+        (col(Column::Id), Order::Asc, id.into()),
+    ]))
 }
 
 /// One page of contacts for each of `client_ids`, in one statement.
@@ -127,57 +92,16 @@ pub async fn pages_by_client(
     filter: &ContactFilter,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ContactPage>> {
-    let mut inner: SelectStatement = Query::select()
-        .column((client_contact::Entity, Asterisk))
-        .expr_as(
-            Expr::cust(
-                "ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY last_name, first_name, id)",
-            ),
-            Alias::new("rn"),
-        )
-        .expr_as(
-            Expr::cust("COUNT(*) OVER (PARTITION BY client_id)"),
-            Alias::new("total"),
-        )
-        .from(client_contact::Entity)
-        .cond_where(conditions(scope, filter))
-        .and_where(col(Column::ClientId).is_in(client_ids.iter().copied()))
-        .to_owned();
+    let mut conditions = conditions(scope, filter);
     if let Some(after) = &page.after {
-        inner.cond_where(after_condition(after)?);
+        conditions = conditions.add(after_condition(after)?);
     }
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("rn")).lte(page.first as i64 + 1))
-        .order_by(Alias::new("client_id"), Order::Asc)
-        .order_by(Alias::new("rn"), Order::Asc)
-        .to_owned();
-    let rows = db.conn().query_all(&outer).await?;
-    let mut pages: HashMap<Uuid, ContactPage> = HashMap::new();
-    for result in rows {
-        let row = client_contact::Model::from_query_result(&result, "")?;
-        let entry = pages.entry(row.client_id).or_default();
-        if page.after.is_none() {
-            let total: i64 = result.try_get("", "total")?;
-            entry.total = Some(total as u64);
-        }
-        if entry.rows.len() == page.first {
-            entry.has_next_page = true;
-        } else {
-            entry.rows.push((cursor(&row), row));
-        }
-    }
-    if page.after.is_none() {
-        // Clients without any matching contact have no row: their total is zero.
-        for id in client_ids {
-            pages.entry(*id).or_insert_with(|| ContactPage {
-                total: Some(0),
-                ..Default::default()
-            });
-        }
-    }
-    Ok(pages)
+    let spec = PerParent::<client_contact::Entity> {
+        parent: Column::ClientId,
+        conditions,
+        order_by: "last_name, first_name, id".into(),
+    };
+    nested::pages(db, spec, client_ids, page, |m| m.client_id, cursor).await
 }
 
 /// How many contacts match, for each of `client_ids`, in one statement.
@@ -187,17 +111,13 @@ pub async fn counts_by_client(
     client_ids: &[Uuid],
     filter: &ContactFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = client_contact::Entity::find()
-        .select_only()
-        .column(Column::ClientId)
-        .column_as(col(Column::Id).count(), "count")
-        .filter(conditions(scope, filter))
-        .filter(Column::ClientId.is_in(client_ids.iter().copied()))
-        .group_by(Column::ClientId)
-        .into_tuple()
-        .all(db.conn())
-        .await?;
-    Ok(rows.into_iter().map(|(id, n)| (id, n as u64)).collect())
+    nested::counts::<client_contact::Entity>(
+        db,
+        Column::ClientId,
+        conditions(scope, filter),
+        client_ids,
+    )
+    .await
 }
 
 /// The active primary contact of each of `client_ids`.
@@ -211,6 +131,20 @@ pub async fn primaries(
         .filter(Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(Column::IsPrimary.eq(true))
         .filter(Column::IsActive.eq(true))
+        .filter(Column::DeletedAt.is_null())
+        .all(db.conn())
+        .await?)
+}
+
+/// Live contacts by id.
+pub async fn by_ids(
+    db: &Db,
+    scope: &TenantScope,
+    ids: &[Uuid],
+) -> AppResult<Vec<client_contact::Model>> {
+    Ok(scope
+        .select::<client_contact::Entity>()
+        .filter(Column::Id.is_in(ids.iter().copied()))
         .filter(Column::DeletedAt.is_null())
         .all(db.conn())
         .await?)

@@ -1,0 +1,130 @@
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::client_communication;
+use uuid::Uuid;
+
+use super::{Client, Contact, User};
+use crate::auth::Permission;
+use crate::graphql::connection::nested_total;
+use crate::graphql::context;
+use crate::graphql::guards::require;
+use crate::graphql::loaders::{ClientLoader, CommunicationsOfClient, ContactLoader, UserLoader};
+use crate::service::communications::read::{self, CommunicationFilter};
+use crate::service::communications::{self, CommunicationType};
+
+/// One exchange with a client: an email, call, meeting, video call, chat…
+pub struct Communication(pub client_communication::Model);
+
+/// One exchange with a client: an email, call, meeting, video call, chat…
+#[Object]
+impl Communication {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn communication_type(&self) -> Option<CommunicationType> {
+        CommunicationType::parse(&self.0.communication_type)
+    }
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// What was said or agreed.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    /// When it happened.
+    async fn communication_at(&self) -> DateTime<Utc> {
+        self.0.communication_at
+    }
+    /// Names or email addresses of who took part.
+    async fn participants(&self) -> Vec<String> {
+        communications::participants_of(&self.0)
+    }
+    async fn is_important(&self) -> bool {
+        self.0.is_important
+    }
+    /// A follow-up is asked for (see `followUpOn` and `followUpDoneAt`).
+    async fn follow_up_required(&self) -> bool {
+        self.0.follow_up_required
+    }
+    /// The day the follow-up is due.
+    async fn follow_up_on(&self) -> Option<NaiveDate> {
+        self.0.follow_up_on
+    }
+    /// When the follow-up was completed; null while it is open.
+    async fn follow_up_done_at(&self) -> Option<DateTime<Utc>> {
+        self.0.follow_up_done_at
+    }
+    /// Optimistic-locking version; pass it as `expectedVersion` to `updateCommunication`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Who logged it.
+    async fn logged_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.logged_by else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<UserLoader>>()?
+            .load_one(id)
+            .await?
+            .map(User))
+    }
+    /// The client.
+    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
+        Ok(ctx
+            .data::<DataLoader<ClientLoader>>()?
+            .load_one(self.0.client_id)
+            .await?
+            .map(Client))
+    }
+    /// The contact it was with, if any (and still live). Requires `contacts:read`.
+    #[graphql(guard = "require(Permission::ContactsRead)")]
+    async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
+        let Some(id) = self.0.contact_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<ContactLoader>>()?
+            .load_one(id)
+            .await?
+            .map(Contact))
+    }
+}
+
+/// Totals of a communication list, computed only when selected.
+pub enum CommunicationConnectionFields {
+    /// One client's communications (batched across the clients of a page).
+    OfClient {
+        client_id: Uuid,
+        filter: CommunicationFilter,
+        /// Already counted by the page statement (no cursor).
+        total: Option<u64>,
+    },
+    /// Communications across clients.
+    All { filter: CommunicationFilter },
+}
+
+/// Totals of a communication list, computed only when selected.
+#[Object]
+impl CommunicationConnectionFields {
+    /// How many communications match the filter.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        match self {
+            CommunicationConnectionFields::OfClient {
+                client_id,
+                filter,
+                total,
+            } => nested_total::<CommunicationsOfClient>(ctx, *client_id, filter, *total).await,
+            CommunicationConnectionFields::All { filter } => {
+                Ok(read::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::client_note;
+use uuid::Uuid;
+
+use super::{Client, Contact, User};
+use crate::auth::Permission;
+use crate::graphql::connection::nested_total;
+use crate::graphql::context;
+use crate::graphql::guards::require;
+use crate::graphql::loaders::{ClientLoader, ContactLoader, NotesOfClient, UserLoader};
+use crate::service::notes::read::{self, NoteFilter, NoteQuery};
+use crate::service::notes::{self, NoteFormat, NotePriority, NoteStatus, NoteType};
+
+/// A note kept about a client.
+pub struct Note(pub client_note::Model);
+
+/// A note kept about a client.
+#[Object]
+impl Note {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// 1-200 characters.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The text, in `format`.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn format(&self) -> Option<NoteFormat> {
+        NoteFormat::parse(&self.0.format)
+    }
+    async fn note_type(&self) -> Option<NoteType> {
+        NoteType::parse(&self.0.note_type)
+    }
+    /// Lower-case labels.
+    async fn tags(&self) -> Vec<String> {
+        notes::tags(&self.0)
+    }
+    async fn priority(&self) -> Option<NotePriority> {
+        NotePriority::parse(&self.0.priority)
+    }
+    async fn status(&self) -> Option<NoteStatus> {
+        NoteStatus::parse(&self.0.status)
+    }
+    /// Pinned notes come first with `orderBy: PINNED_FIRST`.
+    async fn pinned(&self) -> bool {
+        self.0.pinned
+    }
+    /// Words in the body (runs of letters or digits), kept in step with every edit.
+    async fn word_count(&self) -> i32 {
+        self.0.word_count
+    }
+    /// When the interaction the note records happened.
+    async fn interaction_at(&self) -> DateTime<Utc> {
+        self.0.interaction_at
+    }
+    /// Optimistic-locking version; pass it as `expectedVersion` to `updateNote`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.author_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<UserLoader>>()?
+            .load_one(id)
+            .await?
+            .map(User))
+    }
+    /// The client the note is about.
+    async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
+        Ok(ctx
+            .data::<DataLoader<ClientLoader>>()?
+            .load_one(self.0.client_id)
+            .await?
+            .map(Client))
+    }
+    /// The contact the note is about, if any (and still live). Requires `contacts:read`.
+    #[graphql(guard = "require(Permission::ContactsRead)")]
+    async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
+        let Some(id) = self.0.contact_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<ContactLoader>>()?
+            .load_one(id)
+            .await?
+            .map(Contact))
+    }
+}
+
+/// Totals of a note list, computed only when selected.
+pub enum NoteConnectionFields {
+    /// One client's notes (batched across the clients of a page).
+    OfClient {
+        client_id: Uuid,
+        query: NoteQuery,
+        /// Already counted by the page statement (no cursor).
+        total: Option<u64>,
+    },
+    /// Notes across clients.
+    All { filter: NoteFilter },
+}
+
+/// Totals of a note list, computed only when selected.
+#[Object]
+impl NoteConnectionFields {
+    /// How many notes match the filter and search.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        match self {
+            NoteConnectionFields::OfClient {
+                client_id,
+                query,
+                total,
+            } => nested_total::<NotesOfClient>(ctx, *client_id, query, *total).await,
+            NoteConnectionFields::All { filter } => {
+                Ok(read::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
+            }
+        }
+    }
+}

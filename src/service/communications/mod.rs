@@ -1,0 +1,390 @@
+//! The communication log of a client: log, update (optimistic locking), mark important,
+//! set and complete follow-ups. Logging or changing a communication with a contact
+//! recomputes that contact's `last_contacted_at` and engagement score in the same
+//! transaction (see [`engagement`]).
+
+pub mod engagement;
+pub mod read;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{client_communication, client_contact};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::change::{self, Change, FieldChanges};
+use super::clients::Patch;
+use super::clients::read::get_in as live_client;
+use super::enums::stored_enum;
+use super::notes::check_contact;
+use super::{TenantScope, validate};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+stored_enum!(
+    /// How the exchange happened.
+    CommunicationType {
+        Email => "EMAIL",
+        Call => "CALL",
+        /// In person.
+        Meeting => "MEETING",
+        Video => "VIDEO",
+        Chat => "CHAT",
+        Other => "OTHER",
+    }
+);
+
+/// Most participants of one communication.
+const MAX_PARTICIPANTS: usize = 50;
+
+/// What the caller sent for a communication (logging: `None` means "not given").
+#[derive(Debug, Clone, Default)]
+pub struct CommunicationPatch {
+    pub communication_type: Option<CommunicationType>,
+    pub subject: Option<String>,
+    pub notes: Patch<String>,
+    /// When it happened (default: now).
+    pub communication_at: Option<DateTime<Utc>>,
+    pub participants: Option<Vec<String>>,
+    pub contact_id: Patch<Uuid>,
+    pub is_important: Option<bool>,
+    pub follow_up_required: Option<bool>,
+    pub follow_up_on: Patch<NaiveDate>,
+}
+
+fn participants(list: Vec<String>) -> AppResult<serde_json::Value> {
+    if list.len() > MAX_PARTICIPANTS {
+        return Err(AppError::bad_input(
+            "participants",
+            format!("at most {MAX_PARTICIPANTS} participants"),
+        ));
+    }
+    let list = list
+        .iter()
+        .map(|p| validate::text("participants", p, 1, 200))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(json!(list))
+}
+
+fn apply(m: &mut client_communication::Model, patch: CommunicationPatch) -> AppResult<()> {
+    if let Some(v) = patch.communication_type {
+        m.communication_type = v.as_str().to_owned();
+    }
+    if let Some(v) = patch.subject {
+        m.subject = validate::text("subject", &v, 1, 300)?;
+    }
+    match patch.notes {
+        Patch::Keep => {}
+        Patch::Clear => m.notes = None,
+        Patch::Set(v) if v.trim().is_empty() => m.notes = None,
+        Patch::Set(v) if v.chars().count() > 20_000 => {
+            return Err(AppError::bad_input(
+                "notes",
+                "notes must be at most 20000 characters",
+            ));
+        }
+        Patch::Set(v) => m.notes = Some(v),
+    }
+    if let Some(v) = patch.communication_at {
+        m.communication_at = v;
+    }
+    if let Some(list) = patch.participants {
+        m.participants = participants(list)?;
+    }
+    match patch.contact_id {
+        Patch::Keep => {}
+        Patch::Clear => m.contact_id = None,
+        Patch::Set(id) => m.contact_id = Some(id),
+    }
+    if let Some(v) = patch.is_important {
+        m.is_important = v;
+    }
+    match patch.follow_up_on {
+        Patch::Keep => {}
+        Patch::Clear => m.follow_up_on = None,
+        Patch::Set(day) => {
+            m.follow_up_on = Some(day);
+            // A date implies a follow-up unless the caller says otherwise.
+            m.follow_up_required = patch.follow_up_required.unwrap_or(true);
+        }
+    }
+    if let Some(v) = patch.follow_up_required {
+        m.follow_up_required = v;
+    }
+    if m.follow_up_required && m.follow_up_on.is_none() {
+        return Err(AppError::bad_input(
+            "followUpOn",
+            "a required follow-up needs its date (followUpOn)",
+        ));
+    }
+    Ok(())
+}
+
+fn fields(m: &client_communication::Model) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("communicationType", json!(m.communication_type)),
+        ("subject", json!(m.subject)),
+        ("notes", json!(m.notes)),
+        ("communicationAt", json!(m.communication_at)),
+        ("participants", m.participants.clone()),
+        ("contactId", json!(m.contact_id)),
+        ("isImportant", json!(m.is_important)),
+        ("followUpRequired", json!(m.follow_up_required)),
+        ("followUpOn", json!(m.follow_up_on)),
+        ("followUpDoneAt", json!(m.follow_up_done_at)),
+    ]
+}
+
+/// Recomputes a contact's `last_contacted_at` and engagement score from its past
+/// communications (derived data: the contact's version does not move).
+async fn refresh_contact(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    contact_id: Uuid,
+) -> AppResult<()> {
+    use client_communication::Column as C;
+    let now = Utc::now();
+    let rows: Vec<(String, DateTime<Utc>)> = scope
+        .select::<client_communication::Entity>()
+        .select_only()
+        .column(C::CommunicationType)
+        .column(C::CommunicationAt)
+        .filter(C::ContactId.eq(contact_id))
+        .filter(C::CommunicationAt.gte(now - Duration::days(engagement::HORIZON_DAYS)))
+        .filter(C::CommunicationAt.lte(now))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let past: Vec<(CommunicationType, DateTime<Utc>)> = rows
+        .into_iter()
+        .filter_map(|(kind, at)| CommunicationType::parse(&kind).map(|k| (k, at)))
+        .collect();
+    let last = past.iter().map(|(_, at)| *at).max();
+    client_contact::Entity::update_many()
+        .col_expr(
+            client_contact::Column::EngagementScore,
+            Expr::value(engagement::score(&past, now)),
+        )
+        .col_expr(client_contact::Column::LastContactedAt, Expr::value(last))
+        .filter(client_contact::Column::TenantId.eq(scope.tenant_id()))
+        .filter(client_contact::Column::Id.eq(contact_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn save(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    current: Option<&client_communication::Model>,
+    mut next: client_communication::Model,
+) -> AppResult<client_communication::Model> {
+    let mut changes = FieldChanges::new();
+    let saved = match current {
+        None => {
+            for (field, value) in fields(&next) {
+                changes = changes.initial(field, value);
+            }
+            let active: client_communication::ActiveModel = next.into();
+            active.reset_all().insert(txn).await?
+        }
+        Some(current) => {
+            for ((field, old), (_, new)) in fields(current).into_iter().zip(fields(&next)) {
+                changes = changes.set(field, old, new);
+            }
+            if changes.is_empty() {
+                return Ok(current.clone());
+            }
+            next.version = current.version + 1;
+            next.updated_at = Utc::now();
+            let active: client_communication::ActiveModel = next.into();
+            active.reset_all().update(txn).await?
+        }
+    };
+    let action = if current.is_some() {
+        "communication.updated"
+    } else {
+        "communication.logged"
+    };
+    let change = Change {
+        action,
+        entity_type: "communication",
+        entity_id: Some(saved.id),
+        changes,
+        payload: json!({
+            "id": saved.id, "clientId": saved.client_id, "contactId": saved.contact_id,
+            "type": saved.communication_type, "subject": saved.subject, "version": saved.version,
+        }),
+    };
+    change::record(txn, scope, change).await?;
+    let touched = [current.and_then(|c| c.contact_id), saved.contact_id];
+    for (i, contact) in touched.iter().enumerate() {
+        if let Some(id) = contact
+            && !touched[..i].contains(contact)
+        {
+            refresh_contact(txn, scope, *id).await?;
+        }
+    }
+    Ok(saved)
+}
+
+/// Logs a communication with a client (`communicationType` and `subject` required).
+pub async fn log(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    patch: CommunicationPatch,
+) -> AppResult<client_communication::Model> {
+    if patch.communication_type.is_none() {
+        return Err(AppError::bad_input(
+            "communicationType",
+            "communicationType is required",
+        ));
+    }
+    if patch.subject.is_none() {
+        return Err(AppError::bad_input("subject", "subject is required"));
+    }
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            live_client(txn, &scope, client_id).await?;
+            let now = Utc::now();
+            let mut model = client_communication::Model {
+                id: Uuid::now_v7(),
+                tenant_id: scope.tenant_id(),
+                client_id,
+                contact_id: None,
+                job_id: None,
+                communication_type: String::new(),
+                subject: String::new(),
+                notes: None,
+                communication_at: now,
+                participants: json!([]),
+                is_important: false,
+                follow_up_required: false,
+                follow_up_on: None,
+                follow_up_done_at: None,
+                logged_by: scope.actor().id,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            apply(&mut model, patch)?;
+            check_contact(txn, &scope, client_id, model.contact_id).await?;
+            save(txn, &scope, None, model).await
+        })
+    })
+    .await
+}
+
+/// Changes a communication if it is still at `expected_version` (any when `None`);
+/// `edit` may also set fields the patch cannot (the follow-up's completion).
+async fn change_with(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: CommunicationPatch,
+    expected_version: Option<i32>,
+    edit: fn(&mut client_communication::Model) -> AppResult<()>,
+) -> AppResult<client_communication::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = scope
+                .find_by_id::<client_communication::Entity>(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("communication"))?;
+            live_client(txn, &scope, current.client_id)
+                .await
+                .map_err(|_| AppError::NotFound("communication"))?;
+            if let Some(expected) = expected_version
+                && expected != current.version
+            {
+                return Err(AppError::Conflict(format!(
+                    "communication was changed by someone else (version {} is current, {expected} was expected)",
+                    current.version
+                )));
+            }
+            let mut next = current.clone();
+            apply(&mut next, patch)?;
+            edit(&mut next)?;
+            if next.contact_id != current.contact_id {
+                check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+            }
+            save(txn, &scope, Some(&current), next).await
+        })
+    })
+    .await
+}
+
+/// Changes a communication if it is still at `expected_version` (any when `None`).
+pub async fn update(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: CommunicationPatch,
+    expected_version: Option<i32>,
+) -> AppResult<client_communication::Model> {
+    change_with(db, scope, id, patch, expected_version, |_| Ok(())).await
+}
+
+/// Flags (or unflags) a communication as important.
+pub async fn mark_important(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    important: bool,
+) -> AppResult<client_communication::Model> {
+    let patch = CommunicationPatch {
+        is_important: Some(important),
+        ..Default::default()
+    };
+    update(db, scope, id, patch, None).await
+}
+
+/// Asks for a follow-up on `on` (reopening a completed one).
+pub async fn set_follow_up(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    on: NaiveDate,
+) -> AppResult<client_communication::Model> {
+    let patch = CommunicationPatch {
+        follow_up_required: Some(true),
+        follow_up_on: Patch::Set(on),
+        ..Default::default()
+    };
+    change_with(db, scope, id, patch, None, |m| {
+        m.follow_up_done_at = None;
+        Ok(())
+    })
+    .await
+}
+
+/// Marks a communication's follow-up done; CONFLICT when none is open.
+pub async fn complete_follow_up(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<client_communication::Model> {
+    change_with(db, scope, id, CommunicationPatch::default(), None, |m| {
+        if !m.follow_up_required || m.follow_up_done_at.is_some() {
+            return Err(AppError::Conflict(
+                "this communication has no open follow-up".into(),
+            ));
+        }
+        m.follow_up_done_at = Some(Utc::now());
+        Ok(())
+    })
+    .await
+}
+
+/// The participants of a communication.
+pub fn participants_of(m: &client_communication::Model) -> Vec<String> {
+    serde_json::from_value(m.participants.clone()).unwrap_or_default()
+}

@@ -1,0 +1,336 @@
+//! Notes about a client: create, update (optimistic locking), delete (soft). A note may
+//! be about one of the client's contacts. `word_count` is recomputed from the body on
+//! every write, so it can never disagree with the text.
+
+pub mod read;
+
+use chrono::{DateTime, Utc};
+use entity::{client_contact, client_note};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, QuerySelect, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::change::{self, Change, FieldChanges};
+use super::clients::Patch;
+use super::clients::input::normalize_tags;
+use super::clients::read::get_in as live_client;
+use super::enums::stored_enum;
+use super::{TenantScope, validate};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+stored_enum!(
+    /// How a note's body is written.
+    NoteFormat {
+        /// The default.
+        Plain => "PLAIN",
+        Markdown => "MARKDOWN",
+    }
+);
+
+stored_enum!(
+    /// What a note records.
+    NoteType {
+        Meeting => "MEETING",
+        Call => "CALL",
+        Email => "EMAIL",
+        Task => "TASK",
+        FollowUp => "FOLLOW_UP",
+        /// The default.
+        General => "GENERAL",
+    }
+);
+
+stored_enum!(
+    /// How much a note matters.
+    NotePriority {
+        Low => "LOW",
+        /// The default.
+        Normal => "NORMAL",
+        High => "HIGH",
+    }
+);
+
+stored_enum!(
+    /// Where a note is in its life.
+    NoteStatus {
+        Draft => "DRAFT",
+        /// The default.
+        Active => "ACTIVE",
+        Completed => "COMPLETED",
+        Archived => "ARCHIVED",
+    }
+);
+
+/// Longest note body, in characters.
+pub const MAX_BODY_CHARS: usize = 100_000;
+
+/// What the caller sent for a note (creation: `None` means "not given").
+#[derive(Debug, Clone, Default)]
+pub struct NotePatch {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub format: Option<NoteFormat>,
+    pub note_type: Option<NoteType>,
+    pub tags: Option<Vec<String>>,
+    pub priority: Option<NotePriority>,
+    pub status: Option<NoteStatus>,
+    pub pinned: Option<bool>,
+    pub contact_id: Patch<Uuid>,
+    /// When the interaction the note records happened (default: when it was written).
+    pub interaction_at: Option<DateTime<Utc>>,
+}
+
+/// Words in a body: runs of letters or digits (Markdown punctuation does not count).
+pub fn word_count(body: &str) -> i32 {
+    body.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count() as i32
+}
+
+fn apply(m: &mut client_note::Model, patch: NotePatch) -> AppResult<()> {
+    if let Some(title) = patch.title {
+        m.title = validate::text("title", &title, 1, 200)?;
+    }
+    if let Some(body) = patch.body {
+        if body.trim().is_empty() {
+            return Err(AppError::bad_input("body", "body must not be empty"));
+        }
+        if body.chars().count() > MAX_BODY_CHARS {
+            return Err(AppError::bad_input(
+                "body",
+                format!("body must be at most {MAX_BODY_CHARS} characters"),
+            ));
+        }
+        m.body = body;
+    }
+    m.word_count = word_count(&m.body);
+    if let Some(v) = patch.format {
+        m.format = v.as_str().to_owned();
+    }
+    if let Some(v) = patch.note_type {
+        m.note_type = v.as_str().to_owned();
+    }
+    if let Some(tags) = patch.tags {
+        m.tags = json!(normalize_tags(tags)?);
+    }
+    if let Some(v) = patch.priority {
+        m.priority = v.as_str().to_owned();
+    }
+    if let Some(v) = patch.status {
+        m.status = v.as_str().to_owned();
+    }
+    if let Some(v) = patch.pinned {
+        m.pinned = v;
+    }
+    if let Some(v) = patch.interaction_at {
+        m.interaction_at = v;
+    }
+    match patch.contact_id {
+        Patch::Keep => {}
+        Patch::Clear => m.contact_id = None,
+        Patch::Set(id) => m.contact_id = Some(id),
+    }
+    Ok(())
+}
+
+fn fields(m: &client_note::Model) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("title", json!(m.title)),
+        ("body", json!(m.body)),
+        ("format", json!(m.format)),
+        ("noteType", json!(m.note_type)),
+        ("tags", m.tags.clone()),
+        ("priority", json!(m.priority)),
+        ("status", json!(m.status)),
+        ("pinned", json!(m.pinned)),
+        ("contactId", json!(m.contact_id)),
+        ("interactionAt", json!(m.interaction_at)),
+    ]
+}
+
+/// Refuses a contact that is not a live contact of `client_id` (NOT_FOUND, as for an id
+/// of another tenant).
+pub(crate) async fn check_contact(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    contact_id: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(id) = contact_id else { return Ok(()) };
+    scope
+        .find_by_id::<client_contact::Entity>(id)
+        .filter(client_contact::Column::ClientId.eq(client_id))
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .one(txn)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("contact"))
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    m: &client_note::Model,
+    changes: FieldChanges,
+) -> AppResult<()> {
+    let change = Change {
+        action,
+        entity_type: "note",
+        entity_id: Some(m.id),
+        changes,
+        payload: json!({ "id": m.id, "clientId": m.client_id, "title": m.title, "version": m.version }),
+    };
+    change::record(txn, scope, change).await
+}
+
+async fn live_note(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<client_note::Model> {
+    scope
+        .find_by_id::<client_note::Entity>(id)
+        .filter(client_note::Column::DeletedAt.is_null())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("note"))
+}
+
+/// Writes a note about a client (`title` and `body` required).
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    patch: NotePatch,
+) -> AppResult<client_note::Model> {
+    if patch.title.is_none() {
+        return Err(AppError::bad_input("title", "title is required"));
+    }
+    if patch.body.is_none() {
+        return Err(AppError::bad_input("body", "body is required"));
+    }
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            live_client(txn, &scope, client_id).await?;
+            let now = Utc::now();
+            let mut model = client_note::Model {
+                id: Uuid::now_v7(),
+                tenant_id: scope.tenant_id(),
+                client_id,
+                contact_id: None,
+                title: String::new(),
+                body: String::new(),
+                format: NoteFormat::Plain.as_str().to_owned(),
+                note_type: NoteType::General.as_str().to_owned(),
+                tags: json!([]),
+                priority: NotePriority::Normal.as_str().to_owned(),
+                status: NoteStatus::Active.as_str().to_owned(),
+                pinned: false,
+                author_id: scope.actor().id,
+                word_count: 0,
+                interaction_at: now,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+                deleted_at: None,
+            };
+            apply(&mut model, patch)?;
+            check_contact(txn, &scope, client_id, model.contact_id).await?;
+            let mut changes = FieldChanges::new();
+            for (field, value) in fields(&model) {
+                changes = changes.initial(field, value);
+            }
+            let active: client_note::ActiveModel = model.into();
+            let created = active.reset_all().insert(txn).await?;
+            record(txn, &scope, "note.created", &created, changes).await?;
+            Ok(created)
+        })
+    })
+    .await
+}
+
+/// Changes a note if it is still at `expected_version` (any version when `None`).
+pub async fn update(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: NotePatch,
+    expected_version: Option<i32>,
+) -> AppResult<client_note::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = live_note(txn, &scope, id).await?;
+            if let Some(expected) = expected_version
+                && expected != current.version
+            {
+                return Err(AppError::Conflict(format!(
+                    "note was changed by someone else (version {} is current, {expected} was expected)",
+                    current.version
+                )));
+            }
+            let mut next = current.clone();
+            apply(&mut next, patch)?;
+            if next.contact_id != current.contact_id {
+                check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+            }
+            let mut changes = FieldChanges::new();
+            for ((field, old), (_, new)) in fields(&current).into_iter().zip(fields(&next)) {
+                changes = changes.set(field, old, new);
+            }
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            next.version = current.version + 1;
+            next.updated_at = Utc::now();
+            let active: client_note::ActiveModel = next.into();
+            let updated = active.reset_all().update(txn).await?;
+            record(txn, &scope, "note.updated", &updated, changes).await?;
+            Ok(updated)
+        })
+    })
+    .await
+}
+
+/// Deletes a note (soft): it leaves every list and search.
+pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_note::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = live_note(txn, &scope, id).await?;
+            let mut active: client_note::ActiveModel = current.clone().into();
+            active.deleted_at = Set(Some(Utc::now()));
+            active.version = Set(current.version + 1);
+            active.updated_at = Set(Utc::now());
+            let deleted = active.update(txn).await?;
+            let changes = FieldChanges::new().set("deleted", false, true);
+            record(txn, &scope, "note.deleted", &deleted, changes).await?;
+            Ok(deleted)
+        })
+    })
+    .await
+}
+
+/// The tags of a note.
+pub fn tags(m: &client_note::Model) -> Vec<String> {
+    serde_json::from_value(m.tags.clone()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::word_count;
+
+    #[test]
+    fn words_are_runs_of_letters_or_digits() {
+        assert_eq!(word_count(""), 0);
+        assert_eq!(word_count("   \n\t "), 0);
+        assert_eq!(word_count("Call Ana re: Q3 renewal"), 5);
+        assert_eq!(word_count("# Heading\n\n- item one\n- item two — done"), 6);
+        assert_eq!(word_count("don't stop"), 2);
+        assert_eq!(word_count("Müller & Söhne, 2026"), 3);
+    }
+}
