@@ -226,59 +226,82 @@ async fn each_client_gets_its_own_page_of_contacts() {
 }
 
 #[tokio::test]
-async fn the_nested_view_costs_the_same_number_of_statements_for_1_10_50_and_100_clients() {
-    // The property under test is that every parent's keys land in one batch per
-    // relation. A debug build polls 100 parents more slowly than the default 5 ms
-    // batching window, so the window is widened here; it is a timing knob, not the
-    // mechanism (see CLIENTGRAPH_DATALOADER_DELAY_MS).
-    let app = crate::helpers::spawn_app_with(|c| c.dataloader_delay_ms = 50).await;
+async fn create_client_adds_its_initial_contacts_in_the_same_transaction() {
+    let app = spawn_app().await;
     let tenant = app.create_tenant("acme").await;
-    let admin = app.token(&tenant, Role::Admin).await;
-    let inputs: Vec<Value> = (0..100)
-        .map(|i| json!({ "name": format!("Client {i:03}") }))
-        .collect();
-    let body = app
-        .graphql_as(&admin, "mutation($i: [CreateClientInput!]!) { bulkCreateClients(inputs: $i) { results { id } } }", json!({ "i": inputs }))
-        .await;
-    let ids: Vec<Value> = body["data"]["bulkCreateClients"]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].clone())
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        add_ok(
-            &app,
-            &admin,
-            id,
-            json!({ "firstName": "Pat", "lastName": format!("One{i}"), "isPrimary": true }),
+    let technician = app.token(&tenant, Role::Technician).await;
+    let create = "mutation($i: CreateClientInput!) { createClient(input: $i) { name primaryContact { fullName } contacts { totalCount } } }";
+    let data = app
+        .ok_as(
+            &technician,
+            create,
+            json!({ "i": { "name": "Acme", "contacts": [
+                { "firstName": "Ann", "lastName": "Lee", "email": "ann@acme.example", "isPrimary": true },
+                { "firstName": "Bob", "lastName": "Ray", "role": "DECISION_MAKER" },
+            ] } }),
         )
         .await;
-        add_ok(
-            &app,
-            &admin,
-            id,
-            json!({ "firstName": "Sam", "lastName": format!("Two{i}") }),
+    assert_eq!(
+        data["createClient"],
+        json!({ "name": "Acme", "primaryContact": { "fullName": "Ann Lee" }, "contacts": { "totalCount": 2 } })
+    );
+    // The new contacts are searchable at once.
+    let found = app
+        .ok_as(
+            &technician,
+            "{ clients(search: \"ann@acme\") { totalCount } }",
+            json!({}),
         )
         .await;
+    assert_eq!(found["clients"]["totalCount"], 1);
+
+    for (contacts, field) in [
+        (
+            json!([{ "firstName": "Ok", "lastName": "Fine" }, { "firstName": "Bad", "lastName": "Mail", "email": "not-an-email" }]),
+            "contacts[1].email",
+        ),
+        (
+            json!([{ "firstName": "A", "lastName": "One", "isPrimary": true }, { "firstName": "B", "lastName": "Two", "isPrimary": true }]),
+            "contacts",
+        ),
+    ] {
+        let body = app
+            .graphql_as(
+                &technician,
+                create,
+                json!({ "i": { "name": "Globo", "contacts": contacts } }),
+            )
+            .await;
+        assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
     }
-    let mut counts = Vec::new();
-    for n in [1, 10, 50, 100] {
-        let before = app.db.statement_count();
-        let body = app.graphql_as(&admin, NESTED, json!({ "n": n })).await;
-        let edges = body["data"]["clients"]["edges"].as_array().unwrap();
-        assert_eq!(edges.len(), n, "{body}");
-        assert!(
-            edges
-                .iter()
-                .all(|e| e["node"]["contacts"]["totalCount"] == 2
-                    && e["node"]["primaryContact"]["fullName"].is_string())
-        );
-        counts.push(app.db.statement_count() - before);
-    }
-    assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
-    // Credential check (2) + clients page + contact pages with their totals + primaries.
-    assert_eq!(counts[0], 5, "{counts:?}");
+    let duplicate_email = app
+        .graphql_as(
+            &technician,
+            create,
+            json!({ "i": { "name": "Globo", "contacts": [
+                { "firstName": "A", "lastName": "One", "email": "same@globo.example" },
+                { "firstName": "B", "lastName": "Two", "email": "same@globo.example" },
+            ] } }),
+        )
+        .await;
+    assert_eq!(
+        first_error_code(&duplicate_email),
+        Some("CONFLICT"),
+        "{duplicate_email}"
+    );
+    let count = app
+        .ok_as(
+            &technician,
+            "{ clients(search: \"globo\") { totalCount } contacts { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        count,
+        json!({ "clients": { "totalCount": 0 }, "contacts": { "totalCount": 2 } }),
+        "a refused creation writes nothing"
+    );
 }
 
 #[tokio::test]

@@ -292,3 +292,29 @@ pub fn error_codes(body: &Value) -> Vec<String> {
 pub fn first_error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
+
+impl TestApp {
+    /// Runs an operation that must succeed; returns its `data`.
+    pub async fn ok_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(token, query, variables).await;
+        assert!(body["errors"].is_null(), "{query}: {body}");
+        body["data"].clone()
+    }
+
+    /// Creates a client named `name`; returns its id.
+    pub async fn create_client(&self, token: &str, name: &str) -> Value {
+        let data = self
+            .ok_as(
+                token,
+                "mutation($n: String!) { createClient(input: {name: $n}) { id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createClient"]["id"].clone()
+    }
+}
+
+/// `n` days before now, as an RFC 3339 instant.
+pub fn days_ago(n: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(n)).to_rfc3339()
+}
