@@ -2,6 +2,7 @@
 //! tenant `globex`, so a newcomer can sign in with any role in GraphiQL and see tenancy
 //! at work. Seeding is idempotent: whatever exists already is kept.
 
+mod activity;
 mod clients;
 
 use crate::auth::Role;
@@ -10,9 +11,9 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::clients::{bulk, read};
-use crate::service::contacts;
 use crate::service::tenants::{self, FirstAdmin};
 use crate::service::users::{self, NewUser};
+use crate::service::{communications, contacts, notes};
 
 /// The demo tenants: (slug, name).
 pub const DEMO_TENANTS: [(&str, &str); 2] =
@@ -61,14 +62,21 @@ pub async fn seed(db: &Db, cipher: &FieldCipher) -> AppResult<()> {
             for (i, item) in results.into_iter().enumerate() {
                 let created = item.outcome?;
                 let index = c * bulk::MAX_BULK_CREATE + i;
+                let mut contact_ids = Vec::new();
                 for contact in clients::demo_contacts(index, &created.name) {
-                    contacts::add(db, &scope, created.id, contact).await?;
+                    contact_ids.push(contacts::add(db, &scope, created.id, contact).await?.id);
+                }
+                for note in activity::notes(index, &contact_ids) {
+                    notes::create(db, &scope, created.id, note).await?;
+                }
+                for communication in activity::communications(index, &contact_ids) {
+                    communications::log(db, &scope, created.id, communication).await?;
                 }
             }
         }
     }
     println!(
-        "demo data ready: {} clients with 3 contacts each in tenant \"demo\".",
+        "demo data ready: {} clients with 3 contacts, 3 notes and 4 communications each in tenant \"demo\".",
         clients::COUNT
     );
     println!("Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):");
