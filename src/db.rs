@@ -36,6 +36,9 @@ pub struct Db {
     /// SQL statements run so far (reads and writes), for tests that prove a request's
     /// statement count does not grow with the rows it returns.
     statements: Arc<AtomicU64>,
+    /// When set, the text (values inlined) of every statement run; for the benchmark
+    /// that replays a request's SQL directly.
+    recorded: Arc<std::sync::Mutex<Option<Vec<String>>>>,
     /// Serialises writers within this process; only set for SQLite.
     write_gate: Option<Arc<Mutex<()>>>,
 }
@@ -59,14 +62,22 @@ impl Db {
         let mut conn = Database::connect(options).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&statements);
-        conn.set_metric_callback(move |_| {
+        let recorded: Arc<std::sync::Mutex<Option<Vec<String>>>> = Arc::default();
+        let recorder = Arc::clone(&recorded);
+        conn.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut log) = recorder.lock()
+                && let Some(log) = log.as_mut()
+            {
+                log.push(info.statement.to_string());
+            }
         });
         let write_gate =
             (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Db {
             conn,
             statements,
+            recorded,
             write_gate,
         })
     }
@@ -74,6 +85,21 @@ impl Db {
     /// How many SQL statements this pool has run since it was opened.
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Starts keeping the text of every statement run (until [`Db::take_recorded`]).
+    pub fn record_statements(&self) {
+        if let Ok(mut log) = self.recorded.lock() {
+            *log = Some(Vec::new());
+        }
+    }
+
+    /// The statements run since [`Db::record_statements`], and stops recording.
+    pub fn take_recorded(&self) -> Vec<String> {
+        self.recorded
+            .lock()
+            .map(|mut log| log.take().unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// The pool, for reads. Writes go through [`Db::write`].

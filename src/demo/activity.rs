@@ -35,7 +35,7 @@ pub fn notes(i: usize, contacts: &[Uuid]) -> Vec<NotePatch> {
                 note_type: Some(kinds[k]),
                 tags: Some(vec![topic.replace(' ', "-")]),
                 priority: Some([NotePriority::Normal, NotePriority::High][(i + k) % 2]),
-                pinned: Some(k == 0 && i % 5 == 0),
+                pinned: Some(k == 0 && i.is_multiple_of(5)),
                 contact_id: contacts.get(k).map_or(Patch::Keep, |id| Patch::Set(*id)),
                 interaction_at: Some(Utc::now() - Duration::days((i % 7 + k * 20) as i64)),
                 ..Default::default()
@@ -57,7 +57,8 @@ pub fn communications(i: usize, contacts: &[Uuid]) -> Vec<CommunicationPatch> {
     (0..4)
         .map(|k| {
             let topic = TOPICS[(i * 3 + k) % TOPICS.len()];
-            let follow_up = (k == 0 && i % 3 == 0).then(|| today - Duration::days((i % 4) as i64));
+            let follow_up =
+                (k == 0 && i.is_multiple_of(3)).then(|| today - Duration::days((i % 4) as i64));
             CommunicationPatch {
                 communication_type: Some(kinds[(i + k) % kinds.len()]),
                 subject: Some(format!("Re: {topic}")),
@@ -67,7 +68,7 @@ pub fn communications(i: usize, contacts: &[Uuid]) -> Vec<CommunicationPatch> {
                 contact_id: contacts
                     .get(k % contacts.len().max(1))
                     .map_or(Patch::Keep, |id| Patch::Set(*id)),
-                is_important: Some(k == 1 && i % 4 == 0),
+                is_important: Some(k == 1 && i.is_multiple_of(4)),
                 follow_up_on: follow_up.map_or(Patch::Keep, Patch::Set),
                 ..Default::default()
             }

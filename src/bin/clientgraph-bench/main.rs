@@ -1,4 +1,6 @@
-//! Benchmarks of the client list (issue: clients at a million rows).
+//! Benchmarks: the client list at a million rows (`seed`, `run`) and the nested client
+//! view under concurrency against the raw-SQL floor (`seed-nested`, `nested`, see
+//! `nested.rs`).
 //!
 //! `clientgraph-bench seed` generates a `bench` tenant with N clients plus noise tenants,
 //! straight in SQL (`INSERT … SELECT`, no audit rows: this is load data, not history).
@@ -6,6 +8,8 @@
 //! search, a filtered page, a deep keyset page — through the real GraphQL schema
 //! in-process (parsing, validation, resolvers, SQL; no HTTP), prints p50/p95/p99 per
 //! query, and the database's plan of each statement.
+
+mod nested;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,6 +63,31 @@ enum Command {
     Run {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
+    },
+    /// Generate the `nested` tenant: clients × 5 contacts × 10 notes × 10
+    /// communications (PostgreSQL).
+    SeedNested {
+        #[arg(long, default_value_t = 20_000)]
+        clients: i64,
+    },
+    /// Drive the nested client view over HTTP against the real server and compare with
+    /// its SQL replayed by pgbench (PostgreSQL).
+    Nested {
+        /// Concurrency levels, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        concurrency: Vec<usize>,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// The pgbench binary (default: the newest under /usr/lib/postgresql, else PATH).
+        #[arg(long)]
+        pgbench: Option<std::path::PathBuf>,
+        /// The server binary (default: `clientgraph` next to this one).
+        #[arg(long)]
+        server: Option<std::path::PathBuf>,
+        /// The server's database pool size.
+        #[arg(long, default_value_t = 16)]
+        db_max_connections: u32,
     },
 }
 
@@ -127,7 +156,7 @@ fn insert_sql(backend: DbBackend) -> String {
     }
 }
 
-async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Result<()> {
+pub(crate) async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Result<()> {
     let tenant = match tenants::by_slug(db, slug).await {
         Ok(t) => t,
         Err(_) => {
@@ -200,6 +229,55 @@ async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The real GraphQL schema over `db`, and an admin's request context, for running
+/// queries in-process (no HTTP).
+pub(crate) fn in_process(
+    db: &Db,
+    config: &clientgraph::Config,
+    tenant_id: uuid::Uuid,
+    user_id: uuid::Uuid,
+) -> anyhow::Result<(clientgraph::graphql::AppSchema, AuthContext, RequestContext)> {
+    let jwt = JwtKeys::new(
+        b"bench-secret-bench-secret-bench-secret",
+        "clientgraph",
+        "clientgraph-api",
+        chrono::Duration::minutes(15),
+    );
+    let sessions = Arc::new(Sessions::new(
+        jwt,
+        chrono::Duration::days(1),
+        LoginThrottle::new(ThrottlePolicy::default()),
+    ));
+    let cipher = FieldCipher::from_config(None, Environment::Development)?;
+    let links = DownloadLinks {
+        signer: clientgraph::auth::signed::UrlSigner::new(b"bench"),
+        ttl: chrono::Duration::minutes(5),
+    };
+    let schema = build_schema(
+        &SchemaSettings::from(config),
+        db.clone(),
+        sessions,
+        cipher,
+        links,
+    );
+    let auth = AuthContext {
+        tenant_id,
+        principal: Principal::User {
+            user_id,
+            session_id: uuid::Uuid::nil(),
+            jti: uuid::Uuid::nil(),
+            expires_at: chrono::Utc::now(),
+        },
+        role: Role::Admin,
+    };
+    let meta = RequestContext {
+        request_id: "bench".into(),
+        ip: None,
+        user_agent: None,
+    };
+    Ok((schema, auth, meta))
+}
+
 /// Builds the GraphQL query (and its service-level equivalent, for EXPLAIN) of iteration `i`.
 type Scenario<'a> = Box<dyn Fn(usize) -> (String, ClientQuery, Window) + 'a>;
 
@@ -243,45 +321,8 @@ async fn run(db: Db, iterations: usize) -> anyhow::Result<()> {
         .filter(client::Column::TenantId.eq(tenant.id))
         .count(db.conn())
         .await?;
-    let jwt = JwtKeys::new(
-        b"bench-secret-bench-secret-bench-secret",
-        "clientgraph",
-        "clientgraph-api",
-        chrono::Duration::minutes(15),
-    );
-    let sessions = Arc::new(Sessions::new(
-        jwt,
-        chrono::Duration::days(1),
-        LoginThrottle::new(ThrottlePolicy::default()),
-    ));
-    let cipher = FieldCipher::from_config(None, Environment::Development)?;
-    let links = DownloadLinks {
-        signer: clientgraph::auth::signed::UrlSigner::new(b"bench"),
-        ttl: chrono::Duration::minutes(5),
-    };
     let config = clientgraph::Config::with_database("sqlite::memory:");
-    let schema = build_schema(
-        &SchemaSettings::from(&config),
-        db.clone(),
-        sessions,
-        cipher,
-        links,
-    );
-    let auth = AuthContext {
-        tenant_id: tenant.id,
-        principal: Principal::User {
-            user_id: admin.id,
-            session_id: uuid::Uuid::nil(),
-            jti: uuid::Uuid::nil(),
-            expires_at: chrono::Utc::now(),
-        },
-        role: Role::Admin,
-    };
-    let meta = RequestContext {
-        request_id: "bench".into(),
-        ip: None,
-        user_agent: None,
-    };
+    let (schema, auth, meta) = in_process(&db, &config, tenant.id, admin.id)?;
     let scope = TenantScope::for_request(&auth, &meta);
 
     // Random samples (search fragments and deep cursors), fetched once.
@@ -424,6 +465,24 @@ async fn main() -> anyhow::Result<()> {
             db.conn().execute_unprepared("ANALYZE").await?;
         }
         Command::Run { iterations } => run(db, iterations).await?,
+        Command::SeedNested { clients } => nested::seed(&db, clients).await?,
+        Command::Nested {
+            concurrency,
+            seconds,
+            pgbench,
+            server,
+            db_max_connections,
+        } => {
+            let options = nested::Options {
+                database_url: cli.database_url.clone(),
+                concurrency,
+                seconds,
+                pgbench,
+                server,
+                db_max_connections,
+            };
+            nested::run(db, options).await?
+        }
     }
     Ok(())
 }

@@ -1,0 +1,428 @@
+//! The nested client view benchmark (issue 5), PostgreSQL only.
+//!
+//! `seed-nested` makes a `nested` tenant with N clients × 5 contacts × 10 notes × 10
+//! communications (straight `INSERT … SELECT`). `nested` then:
+//! 1. runs the view once in-process with statement recording on, and writes those exact
+//!    statements (values inlined) as a pgbench script: the raw-SQL floor;
+//! 2. starts the real server (the `clientgraph` binary next to this one) on a free
+//!    loopback port, and drives the view over HTTP/1.1 keep-alive connections at each
+//!    concurrency for a fixed time: requests/s, p50, p99;
+//! 3. runs pgbench with the script at the same concurrencies (per-transaction latency
+//!    log → p50, p99), and prints both side by side with the ratio;
+//! 4. reads the server's peak RSS (`VmHWM` in /proc) after the load.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clientgraph::auth::{JwtKeys, Role};
+use clientgraph::db::Db;
+use clientgraph::graphql::context;
+use clientgraph::service::tenants;
+use entity::user;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const TENANT: &str = "nested";
+
+/// The view: the first 50 clients by name, each with all its contacts, its 5 newest
+/// notes and its 5 newest communications.
+pub const VIEW: &str = "{ clients(first: 50, orderBy: [{field: NAME}]) { edges { node { id name clientCode status contacts(first: 100) { edges { node { id fullName email role isPrimary } } } notes(first: 5) { edges { node { id title noteType interactionAt } } } communications(first: 5) { edges { node { id subject communicationType communicationAt } } } } } } }";
+
+const JWT_SECRET: &str = "nested-bench-secret-nested-bench-secret";
+
+/// Adds 5 contacts, 10 notes and 10 communications to every client of the tenant.
+pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
+    if db.conn().get_database_backend() != DbBackend::Postgres {
+        bail!("the nested benchmark runs on PostgreSQL (DATABASE_URL=postgres://…)");
+    }
+    super::seed_tenant(db, TENANT, clients).await?;
+    let tenant = tenants::by_slug(db, TENANT).await?;
+    let run = |sql: &'static str| {
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant.id.into()]);
+        async move { db.conn().execute_raw(statement).await }
+    };
+    let started = Instant::now();
+    let has = db
+        .conn()
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT EXISTS (SELECT 1 FROM client_contacts WHERE tenant_id = $1) AS has",
+            [tenant.id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<bool>("", "has"))
+        .transpose()?
+        .unwrap_or(false);
+    if has {
+        println!("{TENANT}: children already seeded");
+        return Ok(());
+    }
+    run("INSERT INTO client_contacts (id, tenant_id, client_id, first_name, last_name, full_name, email, role, \
+         is_primary, is_billing, is_technical, is_active, do_not_contact, engagement_score, created_at, updated_at, version) \
+         SELECT gen_random_uuid(), c.tenant_id, c.id, 'Pat' || k, initcap(substr(md5(c.id::text || k), 1, 7)), \
+                'Pat' || k || ' ' || initcap(substr(md5(c.id::text || k), 1, 7)), \
+                'pat' || k || '.' || substr(md5(c.id::text), 1, 10) || '@example.com', \
+                (ARRAY['DECISION_MAKER','INFLUENCER','GATEKEEPER','END_USER','OTHER'])[k], k = 1, k = 2, k = 3, \
+                true, false, 0, now(), now(), 1 \
+         FROM clients c CROSS JOIN generate_series(1, 5) AS k WHERE c.tenant_id = $1")
+        .await?;
+    run("INSERT INTO client_notes (id, tenant_id, client_id, title, body, format, note_type, tags, priority, status, \
+         pinned, word_count, interaction_at, created_at, updated_at, version) \
+         SELECT gen_random_uuid(), c.tenant_id, c.id, 'Note ' || k, \
+                'Talked about the renewal, pricing and the hiring plan; follow up ' || k, 'PLAIN', \
+                (ARRAY['MEETING','CALL','EMAIL','TASK','FOLLOW_UP','GENERAL'])[1 + k % 6], '[]'::json, 'NORMAL', 'ACTIVE', \
+                false, 12, now() - make_interval(hours => k * 24 + (random() * 20)::int), now(), now(), 1 \
+         FROM clients c CROSS JOIN generate_series(1, 10) AS k WHERE c.tenant_id = $1")
+        .await?;
+    run("INSERT INTO client_communications (id, tenant_id, client_id, communication_type, subject, notes, \
+         communication_at, participants, is_important, follow_up_required, created_at, updated_at, version) \
+         SELECT gen_random_uuid(), c.tenant_id, c.id, (ARRAY['EMAIL','CALL','MEETING','VIDEO','CHAT','OTHER'])[1 + k % 6], \
+                'Re: topic ' || k, 'Discussed item ' || k, now() - make_interval(hours => k * 30 + (random() * 20)::int), \
+                '[]'::json, k = 1, false, now(), now(), 1 \
+         FROM clients c CROSS JOIN generate_series(1, 10) AS k WHERE c.tenant_id = $1")
+        .await?;
+    db.conn().execute_unprepared("ANALYZE").await?;
+    println!(
+        "{TENANT}: {clients} clients × 5 contacts × 10 notes × 10 communications in {:.1?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Latencies of one run, and how long it lasted.
+struct Run {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn summary(mut self) -> (f64, f64, f64) {
+        self.latencies.sort();
+        let rps = self.latencies.len() as f64 / self.elapsed.as_secs_f64();
+        (
+            rps,
+            super::percentile(&self.latencies, 0.5),
+            super::percentile(&self.latencies, 0.99),
+        )
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection posting the view (a minimal client: the load
+/// generator should cost as little as possible next to the server).
+struct Connection {
+    reader: BufReader<TcpStream>,
+    request: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(addr: &str, token: &str) -> anyhow::Result<Self> {
+        let body = serde_json::json!({ "query": VIEW }).to_string();
+        let request = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nAccept: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection {
+            reader: BufReader::new(stream),
+            request: request.into_bytes(),
+        })
+    }
+
+    /// Sends the request and reads the whole response body.
+    async fn call(&mut self) -> anyhow::Result<Vec<u8>> {
+        self.reader.get_mut().write_all(&self.request).await?;
+        let mut line = String::new();
+        let mut length = None;
+        let mut status_ok = false;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line).await? == 0 {
+                bail!("connection closed");
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if header.starts_with("HTTP/1.1 ") {
+                status_ok = header.starts_with("HTTP/1.1 200");
+            } else if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = Some(value.trim().parse::<usize>()?);
+            }
+        }
+        let mut body = vec![0; length.context("response without Content-Length")?];
+        self.reader.read_exact(&mut body).await?;
+        if !status_ok {
+            bail!("HTTP error: {}", String::from_utf8_lossy(&body));
+        }
+        Ok(body)
+    }
+}
+
+async fn http_load(
+    addr: &str,
+    token: &str,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Run> {
+    let mut tasks = Vec::new();
+    let started = Instant::now();
+    for _ in 0..concurrency {
+        let mut connection = Connection::open(addr, token).await?;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while started.elapsed() < duration {
+                let sent = Instant::now();
+                connection.call().await?;
+                latencies.push(sent.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    Ok(Run {
+        latencies,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn pgbench_binary(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|v| v.path().join("bin/pgbench"))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .or_else(|| Some(PathBuf::from("pgbench")))
+        .context("pgbench not found")
+}
+
+async fn pgbench(
+    binary: &Path,
+    url: &str,
+    script: &Path,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Run> {
+    let dir = tempfile_dir()?;
+    let prefix = dir.join("pgbench_log");
+    let output = tokio::process::Command::new(binary)
+        .args(["-n", "-l", "-M", "prepared"])
+        .arg(format!("--log-prefix={}", prefix.display()))
+        .arg(format!("-c{concurrency}"))
+        .arg(format!("-j{}", concurrency.min(2)))
+        .arg(format!("-T{}", duration.as_secs()))
+        .arg("-f")
+        .arg(script)
+        .arg(url)
+        .current_dir(&dir)
+        .output()
+        .await
+        .context("running pgbench")?;
+    if !output.status.success() {
+        bail!("pgbench: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let mut latencies = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines() {
+            // client_id transaction_no time_us script_no time_epoch time_us_part
+            if let Some(us) = line.split_whitespace().nth(2) {
+                latencies.push(Duration::from_micros(us.parse()?));
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(Run {
+        latencies,
+        elapsed: duration,
+    })
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("clientgraph-bench-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The peak and current resident set of a process, in MB.
+fn rss_mb(pid: u32) -> anyhow::Result<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    Ok((field("VmHWM:"), field("VmRSS:")))
+}
+
+/// Options of the `nested` run.
+pub struct Options {
+    pub database_url: String,
+    pub concurrency: Vec<usize>,
+    pub seconds: u64,
+    pub pgbench: Option<PathBuf>,
+    pub server: Option<PathBuf>,
+    pub db_max_connections: u32,
+}
+
+pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
+    let tenant = tenants::by_slug(&db, TENANT)
+        .await
+        .context("seed first: clientgraph-bench seed-nested")?;
+    let admin = user::Entity::find()
+        .filter(user::Column::TenantId.eq(tenant.id))
+        .one(db.conn())
+        .await?
+        .context("seed first")?;
+
+    // 1. The exact statements of one view, as a pgbench script.
+    let config = clientgraph::Config::with_database("sqlite::memory:");
+    let (schema, auth, meta) = super::in_process(&db, &config, tenant.id, admin.id)?;
+    let execute = |delay_ms: u64| {
+        let request = context::attach(
+            async_graphql::Request::new(VIEW),
+            &db,
+            &meta,
+            Some(&auth),
+            Duration::from_millis(delay_ms),
+        );
+        schema.execute(request)
+    };
+    execute(5).await; // warm the pool
+    db.record_statements();
+    let response = execute(50).await;
+    let statements = db.take_recorded();
+    if !response.errors.is_empty() {
+        bail!("view failed: {:?}", response.errors);
+    }
+    let data = response.data.into_json()?;
+    let clients = data["clients"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let shape_ok = clients.len() == 50
+        && clients.iter().all(|c| {
+            c["node"]["contacts"]["edges"].as_array().map(Vec::len) == Some(5)
+                && c["node"]["notes"]["edges"].as_array().map(Vec::len) == Some(5)
+                && c["node"]["communications"]["edges"]
+                    .as_array()
+                    .map(Vec::len)
+                    == Some(5)
+        });
+    if !shape_ok {
+        bail!("unexpected view shape; seed with seed-nested first");
+    }
+    let dir = tempfile_dir()?;
+    let script = dir.join("view.sql");
+    let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
+    std::fs::write(&script, &text)?;
+    println!(
+        "view: 50 clients × (5 contacts, 5 newest notes, 5 newest communications); {} SQL statements per view (+2 credential checks over HTTP)",
+        statements.len()
+    );
+
+    // 2. The real server.
+    let server_binary = match options.server {
+        Some(path) => path,
+        None => std::env::current_exe()?
+            .parent()
+            .context("no parent dir")?
+            .join("clientgraph"),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = tokio::process::Command::new(&server_binary)
+        .arg("serve")
+        .env("DATABASE_URL", &options.database_url)
+        .env("CLIENTGRAPH_LISTEN", &addr)
+        .env("CLIENTGRAPH_JWT_SECRET", JWT_SECRET)
+        .env("CLIENTGRAPH_LOG", "warn")
+        .env(
+            "CLIENTGRAPH_DB_MAX_CONNECTIONS",
+            options.db_max_connections.to_string(),
+        )
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", server_binary.display()))?;
+    let pid = server.id().context("server pid")?;
+    let ready = Instant::now();
+    while TcpStream::connect(&addr).await.is_err() {
+        if ready.elapsed() > Duration::from_secs(30) {
+            bail!("server did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let keys = JwtKeys::new(
+        JWT_SECRET.as_bytes(),
+        "clientgraph",
+        "clientgraph-api",
+        chrono::Duration::hours(2),
+    );
+    let token = keys
+        .issue(admin.id, tenant.id, uuid::Uuid::now_v7(), Role::Admin)?
+        .token;
+    let mut probe = Connection::open(&addr, &token).await?;
+    let body: serde_json::Value = serde_json::from_slice(&probe.call().await?)?;
+    if body["errors"].is_array() {
+        bail!("view over HTTP failed: {body}");
+    }
+    println!("server: {} (pid {pid})", server_binary.display());
+
+    // 3. Load, then the raw-SQL floor at the same concurrencies.
+    let pgbench_binary = pgbench_binary(options.pgbench)?;
+    let duration = Duration::from_secs(options.seconds);
+    println!(
+        "\n{:>5} | {:>22} | {:>22} | {:>12}",
+        "conc.", "server req/s p50 p99", "raw SQL tx/s p50 p99", "p50 ratio"
+    );
+    for &concurrency in &options.concurrency {
+        http_load(&addr, &token, concurrency, Duration::from_secs(2)).await?; // warm-up
+        let (rps, p50, p99) = http_load(&addr, &token, concurrency, duration)
+            .await?
+            .summary();
+        let (tps, raw50, raw99) = pgbench(
+            &pgbench_binary,
+            &options.database_url,
+            &script,
+            concurrency,
+            duration,
+        )
+        .await?
+        .summary();
+        println!(
+            "{concurrency:>5} | {rps:>7.1} {p50:>6.1} {p99:>6.1} ms | {tps:>7.1} {raw50:>6.1} {raw99:>6.1} ms | {:>10.2}×",
+            p50 / raw50
+        );
+    }
+    let (peak, now) = rss_mb(pid)?;
+    println!("\nserver RSS: peak {peak:.1} MB, now {now:.1} MB");
+    server.kill().await.ok();
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
