@@ -10,6 +10,12 @@ use clientgraph::db::Db;
 use clientgraph::service::tenants::{self, FirstAdmin};
 use clientgraph::{Application, demo, telemetry};
 
+/// mimalloc instead of glibc malloc: the GraphQL response of a nested view is thousands
+/// of small allocations per request, and glibc's arena locks serialised them across
+/// worker threads (see the nested benchmark in the README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

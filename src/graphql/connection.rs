@@ -3,6 +3,8 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ObjectType, OutputType, Result};
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use crate::graphql::loaders::{CountsLoader, NestedList, PagesLoader};
@@ -84,6 +86,8 @@ where
         .load_one((client_id, (filter, page)))
         .await?
         .unwrap_or_default();
+    // By now the loader has usually dropped its reference: take the rows without a copy.
+    let loaded = Arc::try_unwrap(loaded).unwrap_or_else(|shared| (*shared).clone());
     Ok(from_rows(
         loaded.rows,
         has_previous_page,

@@ -1,7 +1,11 @@
 //! Query limits that async-graphql does not enforce itself: the number of fields a query
 //! selects once every fragment is expanded, the number of aliases, and introspection.
 //!
-//! They run in `prepare_request`, before async-graphql's own parse step, because that
+//! The HTTP handler runs them on each request before executing it (not as a schema
+//! extension: with any extension registered, async-graphql resolves every field through
+//! its slow path — a type-name lookup and boxed futures per field — which cost more than
+//! a third of the server's CPU on nested views). They run before async-graphql's own
+//! parse step, because that
 //! step (its recursion-depth check) and validation both walk the *expanded* selection: a
 //! document whose fragments spread other fragments many times per level expands to
 //! millions of fields and would stall a core (a timeout cannot fire, the walk never
@@ -10,11 +14,7 @@
 //! and cycles are refused. The parsed document is handed on, so nothing parses twice.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
@@ -33,29 +33,13 @@ pub struct QueryLimits {
     pub introspection: bool,
 }
 
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryLimitsExtension(self.clone()))
-    }
-}
-
-struct QueryLimitsExtension(QueryLimits);
-
-#[async_trait::async_trait]
-impl Extension for QueryLimitsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // Parses and caches the document on the request; async-graphql reuses it.
-        self.0.check(request.parsed_query()?)?;
-        next.run(ctx, request).await
-    }
-}
-
 impl QueryLimits {
+    /// Parses the request's document (cached on the request, so async-graphql does not
+    /// parse it again) and checks it.
+    pub fn admit(&self, request: &mut Request) -> ServerResult<()> {
+        self.check(request.parsed_query()?)
+    }
+
     /// Refuses a document that exceeds a limit, with a BAD_USER_INPUT (or, for
     /// introspection, FORBIDDEN) error.
     pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {

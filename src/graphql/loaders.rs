@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::{client, client_communication, client_contact, client_note, user};
@@ -88,7 +89,9 @@ pub struct PagesLoader<L> {
 }
 
 impl<L: NestedList> Loader<(Uuid, PageArgs<L>)> for PagesLoader<L> {
-    type Value = ChildPage<L::Row>;
+    /// Shared: the DataLoader hands each requester a clone of the value, and a page of
+    /// rows is worth not copying (see `connection::nested_connection`).
+    type Value = Arc<ChildPage<L::Row>>;
     type Error = LoadError;
 
     async fn load(
@@ -99,7 +102,8 @@ impl<L: NestedList> Loader<(Uuid, PageArgs<L>)> for PagesLoader<L> {
         for (args, ids) in group_by_args(keys) {
             let mut pages = L::pages(&self.db, &self.scope, &ids, &args.0, &args.1).await?;
             for id in ids {
-                out.insert((id, args.clone()), pages.remove(&id).unwrap_or_default());
+                let page = pages.remove(&id).unwrap_or_default();
+                out.insert((id, args.clone()), Arc::new(page));
             }
         }
         Ok(out)

@@ -15,4 +15,5 @@ mod schema;
 pub mod types;
 
 pub use context::RequestContext;
+pub use limits::QueryLimits;
 pub use schema::{AppSchema, DownloadLinks, SchemaSettings, build_schema, sdl};

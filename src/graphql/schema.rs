@@ -58,7 +58,6 @@ pub fn build_schema(
     let mut builder = builder()
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
-        .extension(settings.limits.clone())
         .data(db)
         .data(sessions)
         .data(cipher)

@@ -335,16 +335,29 @@ async fn execute(
         tracing::Span::current().record("tenant_id", tracing::field::display(auth.tenant_id));
     }
     let delay = state.settings.loader_delay;
-    let attach = |request| context::attach(request, &state.db, &meta, auth.as_ref(), delay);
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(attach(request)),
-        BatchRequest::Batch(requests) => {
-            BatchRequest::Batch(requests.into_iter().map(attach).collect())
+    let run = |request| {
+        let mut request = context::attach(request, &state.db, &meta, auth.as_ref(), delay);
+        async move {
+            // Parses the document once (async-graphql reuses it) and checks the limits.
+            match state.settings.limits.admit(&mut request) {
+                Ok(()) => state.schema.execute(request).await,
+                Err(error) => async_graphql::Response::from_errors(vec![error]),
+            }
         }
     };
-    let outcome = AssertUnwindSafe(state.schema.execute_batch(batch))
-        .catch_unwind()
-        .await;
+    let work = async {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(run(request).await),
+            BatchRequest::Batch(requests) => {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in requests {
+                    responses.push(run(request).await);
+                }
+                BatchResponse::Batch(responses)
+            }
+        }
+    };
+    let outcome = AssertUnwindSafe(work).catch_unwind().await;
     let mut response = match outcome {
         Ok(response) => response,
         Err(panic) => {

@@ -41,6 +41,9 @@ pub struct HttpSettings {
     pub graphiql: bool,
     /// Batching window of the per-request DataLoaders.
     pub loader_delay: std::time::Duration,
+    /// Field, alias and introspection limits, checked on each parsed document before
+    /// it executes (see `graphql::limits`).
+    pub limits: crate::graphql::QueryLimits,
 }
 
 impl From<&Config> for HttpSettings {
@@ -51,6 +54,7 @@ impl From<&Config> for HttpSettings {
             csrf_prevention: config.csrf_prevention,
             graphiql: config.graphiql,
             loader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
+            limits: crate::graphql::SchemaSettings::from(config).limits,
         }
     }
 }

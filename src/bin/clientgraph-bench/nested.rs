@@ -263,6 +263,30 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// CPU seconds (user + system) used so far by processes: `server` alone, and every
+/// process named `postgres` (the database's share of a run).
+fn cpu_seconds(server: u32) -> (f64, f64) {
+    let ticks = 100.0; // USER_HZ on Linux
+    let read = |path: std::path::PathBuf| -> Option<(String, f64)> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let (name, rest) = text.split_once(") ")?;
+        let comm = name.split_once(" (")?.1.to_owned();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let used = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some((comm, used / ticks))
+    };
+    let own = read(PathBuf::from(format!("/proc/{server}/stat"))).map_or(0.0, |(_, s)| s);
+    let database = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| read(e.path().join("stat")))
+        .filter(|(comm, _)| comm == "postgres")
+        .map(|(_, s)| s)
+        .sum();
+    (own, database)
+}
+
 /// The peak and current resident set of a process, in MB.
 fn rss_mb(pid: u32) -> anyhow::Result<(f64, f64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -398,26 +422,39 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
     let pgbench_binary = pgbench_binary(options.pgbench)?;
     let duration = Duration::from_secs(options.seconds);
     println!(
-        "\n{:>5} | {:>22} | {:>22} | {:>12}",
-        "conc.", "server req/s p50 p99", "raw SQL tx/s p50 p99", "p50 ratio"
+        "\n{:>5} | {:>22} | {:>22} | {:>9} | {:>21} | {:>12}",
+        "conc.",
+        "server req/s p50 p99",
+        "raw SQL tx/s p50 p99",
+        "p50 ratio",
+        "CPU ms/req server+PG",
+        "PG ms/raw tx"
     );
     for &concurrency in &options.concurrency {
         http_load(&addr, &token, concurrency, Duration::from_secs(2)).await?; // warm-up
-        let (rps, p50, p99) = http_load(&addr, &token, concurrency, duration)
-            .await?
-            .summary();
-        let (tps, raw50, raw99) = pgbench(
+        let (server_before, db_before) = cpu_seconds(pid);
+        let served = http_load(&addr, &token, concurrency, duration).await?;
+        let (server_after, db_after) = cpu_seconds(pid);
+        let requests = served.latencies.len() as f64;
+        let (rps, p50, p99) = served.summary();
+        let raw = pgbench(
             &pgbench_binary,
             &options.database_url,
             &script,
             concurrency,
             duration,
         )
-        .await?
-        .summary();
+        .await?;
+        let (_, db_raw) = cpu_seconds(pid);
+        let transactions = raw.latencies.len() as f64;
+        let (tps, raw50, raw99) = raw.summary();
+        let per = |seconds: f64, n: f64| seconds * 1000.0 / n.max(1.0);
         println!(
-            "{concurrency:>5} | {rps:>7.1} {p50:>6.1} {p99:>6.1} ms | {tps:>7.1} {raw50:>6.1} {raw99:>6.1} ms | {:>10.2}×",
-            p50 / raw50
+            "{concurrency:>5} | {rps:>7.1} {p50:>6.1} {p99:>6.1} ms | {tps:>7.1} {raw50:>6.1} {raw99:>6.1} ms | {:>8.2}× | {:>9.1} + {:>6.1} ms | {:>9.1} ms",
+            p50 / raw50,
+            per(server_after - server_before, requests),
+            per(db_after - db_before, requests),
+            per(db_raw - db_after, transactions),
         );
     }
     let (peak, now) = rss_mb(pid)?;
