@@ -8,7 +8,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::graphql::loaders::{CountsLoader, NestedList, PagesLoader};
-use crate::service::nested::NestedPage;
+use crate::service::nested::{ChildPage, NestedPage};
 use crate::service::page::{Page, PageRequest, encode_cursor};
 
 /// Wraps a page into a connection whose edges' cursors are the rows' ids.
@@ -62,12 +62,28 @@ where
     connection
 }
 
-/// One client's page of a nested list `L`, through the request's [`PagesLoader`] (so
-/// the pages of every client being resolved come from one statement). `fields` gets
-/// the total when the page statement counted it.
+/// One parent's page of a nested list `L`, through the request's [`PagesLoader`] (so
+/// the pages of every parent being resolved come from one statement).
+pub async fn load_nested_page<L: NestedList>(
+    ctx: &Context<'_>,
+    parent_id: Uuid,
+    filter: L::Filter,
+    page: NestedPage,
+) -> Result<ChildPage<L::Row>> {
+    let loaded = ctx
+        .data::<DataLoader<PagesLoader<L>>>()?
+        .load_one((parent_id, (filter, page)))
+        .await?
+        .unwrap_or_default();
+    // By now the loader has usually dropped its reference: take the rows without a copy.
+    Ok(Arc::try_unwrap(loaded).unwrap_or_else(|shared| (*shared).clone()))
+}
+
+/// One parent's page of a nested list `L` as a connection. `fields` gets the total when
+/// the page statement counted it.
 pub async fn nested_connection<L, N, F>(
     ctx: &Context<'_>,
-    client_id: Uuid,
+    parent_id: Uuid,
     filter: L::Filter,
     first: Option<i32>,
     after: Option<String>,
@@ -81,13 +97,7 @@ where
 {
     let page = nested_page(first, after)?;
     let has_previous_page = page.after.is_some();
-    let loaded = ctx
-        .data::<DataLoader<PagesLoader<L>>>()?
-        .load_one((client_id, (filter, page)))
-        .await?
-        .unwrap_or_default();
-    // By now the loader has usually dropped its reference: take the rows without a copy.
-    let loaded = Arc::try_unwrap(loaded).unwrap_or_else(|shared| (*shared).clone());
+    let loaded = load_nested_page::<L>(ctx, parent_id, filter, page).await?;
     Ok(from_rows(
         loaded.rows,
         has_previous_page,

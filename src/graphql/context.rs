@@ -13,8 +13,9 @@ use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::loaders::{
-    ClientLoader, CommunicationsOfClient, ContactLoader, ContactsOfClient, CountsLoader,
-    NestedList, NotesOfClient, PagesLoader, PrimaryContactLoader, UserLoader,
+    ActiveLinkLoader, ApplicationsOfJob, ClientLoader, CommunicationsOfClient, ContactLoader,
+    ContactsOfClient, CountsLoader, JobLinksOfClient, JobLoader, NestedList, NotesOfClient,
+    PagesLoader, PipelineLoader, PrimaryContactLoader, UserLoader,
 };
 use crate::service::TenantScope;
 
@@ -60,6 +61,13 @@ pub fn attach(
         .data(loaders.counts::<NotesOfClient>())
         .data(loaders.pages::<CommunicationsOfClient>())
         .data(loaders.counts::<CommunicationsOfClient>())
+        .data(loaders.pages::<JobLinksOfClient>())
+        .data(loaders.counts::<JobLinksOfClient>())
+        .data(loaders.pages::<ApplicationsOfJob>())
+        .data(loaders.counts::<ApplicationsOfJob>())
+        .data(loaders.plain(|db, scope| JobLoader { db, scope }))
+        .data(loaders.plain(|db, scope| PipelineLoader { db, scope }))
+        .data(loaders.plain(|db, scope| ActiveLinkLoader { db, scope }))
         .data(scope)
 }
 

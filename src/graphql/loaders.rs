@@ -7,7 +7,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{client, client_communication, client_contact, client_note, user};
+use entity::{
+    client, client_communication, client_contact, client_job_assignment, client_note, job,
+    job_application, user,
+};
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -15,6 +18,8 @@ use crate::error::{AppResult, LoadError};
 use crate::service::clients::read as clients;
 use crate::service::communications::read as communications;
 use crate::service::contacts::read as contacts;
+use crate::service::jobs::applications::ApplicationStage;
+use crate::service::jobs::read as jobs;
 use crate::service::nested::{ChildPage, NestedPage, group_by_args};
 use crate::service::notes::read as notes;
 use crate::service::{TenantScope, users};
@@ -51,7 +56,7 @@ impl Loader<Uuid> for ClientLoader {
     }
 }
 
-/// A list nested under clients, paged per client by a [`PagesLoader`] and counted per
+/// A list nested under a parent (a client, a job), paged per parent by a [`PagesLoader`] and counted per
 /// client by a [`CountsLoader`].
 pub trait NestedList: Send + Sync + 'static {
     /// The list's filter (the same for every client of one batch, as the same field is
@@ -60,20 +65,20 @@ pub trait NestedList: Send + Sync + 'static {
     /// A row of the list.
     type Row: Clone + Send + Sync + 'static;
 
-    /// One page per client, in one statement.
+    /// One page per parent, in one statement.
     fn pages(
         db: &Db,
         scope: &TenantScope,
-        client_ids: &[Uuid],
+        parent_ids: &[Uuid],
         filter: &Self::Filter,
         page: &NestedPage,
     ) -> impl Future<Output = AppResult<HashMap<Uuid, ChildPage<Self::Row>>>> + Send;
 
-    /// How many rows match per client, in one statement.
+    /// How many rows match per parent, in one statement.
     fn counts(
         db: &Db,
         scope: &TenantScope,
-        client_ids: &[Uuid],
+        parent_ids: &[Uuid],
         filter: &Self::Filter,
     ) -> impl Future<Output = AppResult<HashMap<Uuid, u64>>> + Send;
 }
@@ -136,11 +141,10 @@ impl<L: NestedList> Loader<(Uuid, L::Filter)> for CountsLoader<L> {
     }
 }
 
-/// Implements [`NestedList`] for a marker type with a service module's
-/// `pages_by_client` and `counts_by_client`; `count_by` picks what the counts take from
-/// the list's arguments.
+/// Implements [`NestedList`] for a marker type with a service's per-parent `pages`
+/// and `counts` functions; `count_by` picks what the counts take from the arguments.
 macro_rules! nested_list {
-    ($(#[$meta:meta])* $name:ident, $module:ident, $filter:ty, $row:ty, |$f:ident| $count_by:expr) => {
+    ($(#[$meta:meta])* $name:ident, $pages:path, $counts:path, $filter:ty, $row:ty, |$f:ident| $count_by:expr) => {
         $(#[$meta])*
         pub struct $name;
 
@@ -151,20 +155,20 @@ macro_rules! nested_list {
             async fn pages(
                 db: &Db,
                 scope: &TenantScope,
-                client_ids: &[Uuid],
+                parent_ids: &[Uuid],
                 filter: &Self::Filter,
                 page: &NestedPage,
             ) -> AppResult<HashMap<Uuid, ChildPage<Self::Row>>> {
-                $module::pages_by_client(db, scope, client_ids, filter, page).await
+                $pages(db, scope, parent_ids, filter, page).await
             }
 
             async fn counts(
                 db: &Db,
                 scope: &TenantScope,
-                client_ids: &[Uuid],
+                parent_ids: &[Uuid],
                 $f: &Self::Filter,
             ) -> AppResult<HashMap<Uuid, u64>> {
-                $module::counts_by_client(db, scope, client_ids, $count_by).await
+                $counts(db, scope, parent_ids, $count_by).await
             }
         }
     };
@@ -173,7 +177,8 @@ macro_rules! nested_list {
 nested_list!(
     /// `Client.contacts`.
     ContactsOfClient,
-    contacts,
+    contacts::pages_by_client,
+    contacts::counts_by_client,
     contacts::ContactFilter,
     client_contact::Model,
     |filter| filter
@@ -182,7 +187,8 @@ nested_list!(
 nested_list!(
     /// `Client.notes`.
     NotesOfClient,
-    notes,
+    notes::pages_by_client,
+    notes::counts_by_client,
     notes::NoteQuery,
     client_note::Model,
     |query| &query.filter
@@ -191,11 +197,79 @@ nested_list!(
 nested_list!(
     /// `Client.communications`.
     CommunicationsOfClient,
-    communications,
+    communications::pages_by_client,
+    communications::counts_by_client,
     communications::CommunicationFilter,
     client_communication::Model,
     |filter| filter
 );
+
+nested_list!(
+    /// `Client.jobs`: the client's job links, latest first.
+    JobLinksOfClient,
+    jobs::pages_by_client,
+    jobs::counts_by_client,
+    jobs::ClientJobFilter,
+    client_job_assignment::Model,
+    |filter| filter
+);
+
+nested_list!(
+    /// `Job.applications`, by stage filter.
+    ApplicationsOfJob,
+    jobs::application_pages,
+    jobs::application_counts,
+    Vec<ApplicationStage>,
+    job_application::Model,
+    |stages| stages
+);
+
+/// Jobs by id, within one tenant.
+pub struct JobLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for JobLoader {
+    type Value = job::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, job::Model>, Self::Error> {
+        let rows = jobs::by_ids(&self.db, &self.scope, keys).await?;
+        Ok(rows.into_iter().map(|j| (j.id, j)).collect())
+    }
+}
+
+/// Applications per stage of each job.
+pub struct PipelineLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for PipelineLoader {
+    type Value = HashMap<ApplicationStage, u64>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        Ok(jobs::pipelines(&self.db, &self.scope, keys).await?)
+    }
+}
+
+/// The active client link of each job.
+pub struct ActiveLinkLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for ActiveLinkLoader {
+    type Value = client_job_assignment::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = jobs::active_links(&self.db, &self.scope, keys).await?;
+        Ok(rows.into_iter().map(|l| (l.job_id, l)).collect())
+    }
+}
 
 /// Live contacts by id, within one tenant.
 pub struct ContactLoader {

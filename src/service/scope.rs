@@ -7,7 +7,8 @@
 
 use entity::{
     api_key, audit_event, client, client_address, client_communication, client_contact,
-    client_note, client_tag, event_outbox, refresh_token, revoked_token, user,
+    client_job_assignment, client_note, client_tag, event_outbox, job, job_application,
+    refresh_token, revoked_token, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -62,6 +63,9 @@ tenant_owned!(
     client_tag,
     client_note,
     client_communication,
+    job,
+    client_job_assignment,
+    job_application,
 );
 
 fn request_actor(

@@ -13,6 +13,7 @@ mod contacts;
 mod database;
 mod graphiql;
 mod graphql_http;
+mod jobs;
 mod limits_and_errors;
 mod nested_view;
 mod notes;

@@ -14,6 +14,7 @@ mod clients;
 mod communications;
 mod contacts;
 mod exports;
+mod jobs;
 mod notes;
 mod sessions;
 mod users;
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     contacts::ContactMutations,
     notes::NoteMutations,
     communications::CommunicationMutations,
+    jobs::JobMutations,
 );
 
 /// A partial-update field: absent keeps, `null` clears, a value sets.

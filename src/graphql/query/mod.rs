@@ -7,6 +7,7 @@ mod audit;
 pub(crate) mod clients;
 pub(crate) mod communications;
 pub(crate) mod contacts;
+pub(crate) mod jobs;
 pub(crate) mod notes;
 mod server_info;
 mod users;
@@ -27,4 +28,5 @@ pub struct QueryRoot(
     contacts::ContactsQuery,
     notes::NotesQuery,
     communications::CommunicationsQuery,
+    jobs::JobsQuery,
 );

@@ -6,19 +6,22 @@ use entity::{client, client_address};
 
 use super::{
     AuditEvent, AuditEventConnectionFields, Communication, CommunicationConnectionFields, Contact,
-    ContactConnectionFields, Note, NoteConnectionFields, User,
+    ContactConnectionFields, Job, JobConnectionFields, Note, NoteConnectionFields, User,
 };
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
-use crate::graphql::connection::{from_page, nested_connection};
+use crate::graphql::connection::{
+    from_page, from_rows, load_nested_page, nested_connection, nested_page,
+};
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
-    ClientLoader, CommunicationsOfClient, ContactsOfClient, NotesOfClient, PrimaryContactLoader,
-    UserLoader,
+    ClientLoader, CommunicationsOfClient, ContactsOfClient, JobLinksOfClient, JobLoader,
+    NotesOfClient, PrimaryContactLoader, UserLoader,
 };
 use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
+use crate::graphql::query::jobs::ClientJobFilterInput;
 use crate::graphql::query::notes::{NoteFilterInput, NoteOrderBy};
 use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
@@ -273,6 +276,43 @@ impl Client {
             )
             .await?,
         ))
+    }
+    /// The client's jobs through its links, latest link first (current links only unless
+    /// `activeOnly: false`), each client's page computed in SQL. Requires `jobs:read`.
+    #[graphql(guard = "require(Permission::JobsRead)")]
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ClientJobFilterInput>,
+    ) -> Result<Option<Connection<String, Job, JobConnectionFields>>> {
+        let filter = filter.unwrap_or_default().into_service();
+        let page = nested_page(first, after)?;
+        let has_previous = page.after.is_some();
+        let loaded =
+            load_nested_page::<JobLinksOfClient>(ctx, self.0.id, filter.clone(), page).await?;
+        let jobs = ctx
+            .data::<DataLoader<JobLoader>>()?
+            .load_many(loaded.rows.iter().map(|(_, link)| link.job_id))
+            .await?;
+        let rows = loaded
+            .rows
+            .into_iter()
+            .filter_map(|(cursor, link)| jobs.get(&link.job_id).cloned().map(|j| (cursor, j)))
+            .collect();
+        let fields = JobConnectionFields::OfClient {
+            client_id: self.0.id,
+            filter,
+            total: loaded.total,
+        };
+        Ok(Some(from_rows(
+            rows,
+            has_previous,
+            loaded.has_next_page,
+            Job,
+            fields,
+        )))
     }
     /// The active primary contact, if any. Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]

@@ -6,6 +6,7 @@ mod audit_event;
 mod client;
 mod communication;
 mod contact;
+mod job;
 mod note;
 mod session;
 mod tenant;
@@ -17,6 +18,9 @@ pub use audit_event::{AuditEvent, AuditEventConnectionFields};
 pub use client::{Address, Client, ClientConnectionFields, ClientSummary, StatusCount};
 pub use communication::{Communication, CommunicationConnectionFields};
 pub use contact::{Contact, ContactConnectionFields};
+pub use job::{
+    Application, ApplicationConnectionFields, Job, JobAssignment, JobConnectionFields, Pipeline,
+};
 pub use note::{Note, NoteConnectionFields};
 pub use session::AuthPayload;
 pub use tenant::Tenant;

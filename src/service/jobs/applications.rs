@@ -1,0 +1,181 @@
+//! The candidate pipeline: applications to a job move between stages. Each move stamps
+//! `stage_changed_at`; HIRED stamps `hired_at` (cleared if the candidate moves back),
+//! and the hire that reaches the job's `openings` marks an OPEN job FILLED.
+
+use chrono::Utc;
+use entity::{job, job_application as application};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, PaginatorTrait, QueryFilter, QuerySelect,
+    Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{JobStatus, locked as locked_job, save as save_job, transition};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::service::change::{self, Change, FieldChanges};
+use crate::service::enums::stored_enum;
+use crate::service::{TenantScope, validate};
+
+stored_enum!(
+    /// Where a candidate is in a job's pipeline.
+    ApplicationStage {
+        /// The default.
+        Applied => "APPLIED",
+        Screened => "SCREENED",
+        Shortlisted => "SHORTLISTED",
+        Interviewed => "INTERVIEWED",
+        Offered => "OFFERED",
+        Hired => "HIRED",
+        Rejected => "REJECTED",
+    }
+);
+
+/// A new application.
+#[derive(Debug, Clone, Default)]
+pub struct NewApplication {
+    pub candidate_name: String,
+    pub candidate_email: Option<String>,
+    /// 0-100.
+    pub quality_score: Option<i32>,
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    m: &application::Model,
+    changes: FieldChanges,
+) -> AppResult<()> {
+    let change = Change {
+        action,
+        entity_type: "application",
+        entity_id: Some(m.id),
+        changes,
+        payload: json!({ "id": m.id, "jobId": m.job_id, "stage": m.stage, "version": m.version }),
+    };
+    change::record(txn, scope, change).await
+}
+
+/// Adds a candidate to a job that still recruits (not FILLED or CLOSED).
+pub async fn add(
+    db: &Db,
+    scope: &TenantScope,
+    job_id: Uuid,
+    input: NewApplication,
+) -> AppResult<application::Model> {
+    let name = validate::text("candidateName", &input.candidate_name, 1, 200)?;
+    let email = input
+        .candidate_email
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| validate::email("candidateEmail", &e))
+        .transpose()?;
+    if let Some(score) = input.quality_score
+        && !(0..=100).contains(&score)
+    {
+        return Err(AppError::bad_input(
+            "qualityScore",
+            "qualityScore must be 0 to 100",
+        ));
+    }
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let job = locked_job(txn, &scope, job_id).await?;
+            if matches!(
+                JobStatus::parse(&job.status),
+                Some(JobStatus::Filled | JobStatus::Closed)
+            ) {
+                return Err(AppError::Conflict(format!(
+                    "a {} job takes no more applications",
+                    job.status
+                )));
+            }
+            let now = Utc::now();
+            let created = application::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(scope.tenant_id()),
+                job_id: Set(job_id),
+                candidate_name: Set(name),
+                candidate_email: Set(email),
+                stage: Set(ApplicationStage::Applied.as_str().to_owned()),
+                quality_score: Set(input.quality_score),
+                applied_at: Set(now),
+                stage_changed_at: Set(now),
+                hired_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+            }
+            .insert(txn)
+            .await?;
+            let changes = FieldChanges::new()
+                .initial("candidateName", &created.candidate_name)
+                .initial("stage", &created.stage);
+            record(txn, &scope, "application.added", &created, changes).await?;
+            Ok(created)
+        })
+    })
+    .await
+}
+
+/// How many of the job's applications are HIRED.
+async fn hires(txn: &DatabaseTransaction, scope: &TenantScope, job_id: Uuid) -> AppResult<u64> {
+    Ok(scope
+        .select::<application::Entity>()
+        .filter(application::Column::JobId.eq(job_id))
+        .filter(application::Column::Stage.eq(ApplicationStage::Hired.as_str()))
+        .count(txn)
+        .await?)
+}
+
+/// Moves an application to `stage` (a no-op when it is there already).
+pub async fn move_to(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    stage: ApplicationStage,
+) -> AppResult<application::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let peek = scope
+                .find_by_id::<application::Entity>(id)
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("application"))?;
+            // Job first, then application: the same lock order as `add`.
+            let job: job::Model = locked_job(txn, &scope, peek.job_id).await?;
+            let current = scope
+                .find_by_id::<application::Entity>(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("application"))?;
+            if current.stage == stage.as_str() {
+                return Ok(current);
+            }
+            let now = Utc::now();
+            let mut row: application::ActiveModel = current.clone().into();
+            row.stage = Set(stage.as_str().to_owned());
+            row.stage_changed_at = Set(now);
+            row.hired_at = Set((stage == ApplicationStage::Hired).then_some(now));
+            row.version = Set(current.version + 1);
+            row.updated_at = Set(now);
+            let moved = row.update(txn).await?;
+            let changes = FieldChanges::new().set("stage", &current.stage, &moved.stage);
+            record(txn, &scope, "application.moved", &moved, changes).await?;
+            if stage == ApplicationStage::Hired
+                && JobStatus::parse(&job.status) == Some(JobStatus::Open)
+                && hires(txn, &scope, job.id).await? >= job.openings as u64
+            {
+                let mut filled = job.clone();
+                transition(&mut filled, JobStatus::Filled)?;
+                save_job(txn, &scope, &job, filled).await?;
+            }
+            Ok(moved)
+        })
+    })
+    .await
+}

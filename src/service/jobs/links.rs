@@ -1,0 +1,187 @@
+//! Linking jobs to clients. A job has at most one active client: the job row is locked
+//! while linking (so concurrent links of one job serialise) and a partial unique index
+//! refuses a second active link even so. Unlinking keeps the row, with who and when;
+//! linking the same pair again reactivates it.
+
+use chrono::Utc;
+use entity::client_job_assignment as link;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::locked as locked_job;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::service::TenantScope;
+use crate::service::change::{self, Change, FieldChanges};
+use crate::service::clients::read::get_in as live_client;
+
+/// Most jobs one `bulkLinkJobs` links.
+pub const MAX_BULK_LINKS: usize = 50;
+
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    m: &link::Model,
+) -> AppResult<()> {
+    let change = Change {
+        action,
+        entity_type: "job",
+        entity_id: Some(m.job_id),
+        changes: FieldChanges::new().set(
+            "clientId",
+            (!m.is_active).then_some(m.client_id),
+            m.is_active.then_some(m.client_id),
+        ),
+        payload: json!({ "jobId": m.job_id, "clientId": m.client_id, "assignmentId": m.id }),
+    };
+    change::record(txn, scope, change).await
+}
+
+/// The job's active link, if any.
+pub(crate) async fn active_link(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    job_id: Uuid,
+) -> AppResult<Option<link::Model>> {
+    Ok(scope
+        .select::<link::Entity>()
+        .filter(link::Column::JobId.eq(job_id))
+        .filter(link::Column::IsActive.eq(true))
+        .one(txn)
+        .await?)
+}
+
+async fn link_in(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    job_id: Uuid,
+) -> AppResult<link::Model> {
+    live_client(txn, scope, client_id).await?;
+    locked_job(txn, scope, job_id).await?;
+    if let Some(active) = active_link(txn, scope, job_id).await? {
+        if active.client_id == client_id {
+            return Ok(active);
+        }
+        return Err(AppError::Conflict(
+            "the job is linked to another client; unlink it there first".into(),
+        ));
+    }
+    let now = Utc::now();
+    let previous = scope
+        .select::<link::Entity>()
+        .filter(link::Column::ClientId.eq(client_id))
+        .filter(link::Column::JobId.eq(job_id))
+        .one(txn)
+        .await?;
+    let linked = match previous {
+        Some(row) => {
+            let mut active: link::ActiveModel = row.into();
+            active.is_active = Set(true);
+            active.assigned_by = Set(scope.actor().id);
+            active.assigned_at = Set(now);
+            active.unassigned_at = Set(None);
+            active.unassigned_by = Set(None);
+            active.updated_at = Set(now);
+            active.update(txn).await?
+        }
+        None => {
+            link::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(scope.tenant_id()),
+                client_id: Set(client_id),
+                job_id: Set(job_id),
+                assigned_by: Set(scope.actor().id),
+                assigned_at: Set(now),
+                unassigned_at: Set(None),
+                unassigned_by: Set(None),
+                is_active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(txn)
+            .await?
+        }
+    };
+    record(txn, scope, "job.linked", &linked).await?;
+    Ok(linked)
+}
+
+/// Links a job to a client (idempotent for the same client; CONFLICT while the job is
+/// linked to another).
+pub async fn link(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    job_id: Uuid,
+) -> AppResult<link::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| Box::pin(async move { link_in(txn, &scope, client_id, job_id).await }))
+        .await
+}
+
+/// Links several jobs to a client, all or nothing.
+pub async fn bulk_link(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    job_ids: Vec<Uuid>,
+) -> AppResult<Vec<link::Model>> {
+    if job_ids.is_empty() || job_ids.len() > MAX_BULK_LINKS {
+        return Err(AppError::bad_input(
+            "jobIds",
+            format!("give 1 to {MAX_BULK_LINKS} jobs"),
+        ));
+    }
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let mut links = Vec::with_capacity(job_ids.len());
+            for (i, job_id) in job_ids.into_iter().enumerate() {
+                let linked =
+                    link_in(txn, &scope, client_id, job_id)
+                        .await
+                        .map_err(|e| match e {
+                            AppError::Conflict(message) => {
+                                AppError::Conflict(format!("jobIds[{i}]: {message}"))
+                            }
+                            other => other,
+                        })?;
+                links.push(linked);
+            }
+            Ok(links)
+        })
+    })
+    .await
+}
+
+/// Ends the client's active link to the job, keeping it as history.
+pub async fn unlink(
+    db: &Db,
+    scope: &TenantScope,
+    client_id: Uuid,
+    job_id: Uuid,
+) -> AppResult<link::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            locked_job(txn, &scope, job_id).await?;
+            let active = active_link(txn, &scope, job_id)
+                .await?
+                .filter(|l| l.client_id == client_id)
+                .ok_or(AppError::NotFound("job link"))?;
+            let now = Utc::now();
+            let mut row: link::ActiveModel = active.into();
+            row.is_active = Set(false);
+            row.unassigned_at = Set(Some(now));
+            row.unassigned_by = Set(scope.actor().id);
+            row.updated_at = Set(now);
+            let unlinked = row.update(txn).await?;
+            record(txn, &scope, "job.unlinked", &unlinked).await?;
+            Ok(unlinked)
+        })
+    })
+    .await
+}

@@ -1,0 +1,303 @@
+//! Recruiting jobs: create, update (optimistic locking) with the status machine, and
+//! their candidate pipeline ([`applications`]) and client links ([`links`]).
+//!
+//! Status transitions: DRAFT → OPEN | CLOSED; OPEN → ON_HOLD | FILLED | CLOSED;
+//! ON_HOLD → OPEN | CLOSED; FILLED → OPEN (an opening came back) | CLOSED; CLOSED is
+//! final. `opened_at` is the first time the job opened, `filled_at` the last time it
+//! filled (set by hand or when hires reach `openings`), `closed_at` when it closed.
+
+pub mod applications;
+pub mod links;
+pub mod read;
+
+use chrono::Utc;
+use entity::job;
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, QuerySelect};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::change::{self, Change, FieldChanges};
+use super::clients::Patch;
+use super::enums::stored_enum;
+use super::{TenantScope, validate};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+stored_enum!(
+    /// Where a job is in its life.
+    JobStatus {
+        /// Being written; not yet recruiting (the default).
+        Draft => "DRAFT",
+        Open => "OPEN",
+        OnHold => "ON_HOLD",
+        Filled => "FILLED",
+        /// Final.
+        Closed => "CLOSED",
+    }
+);
+
+stored_enum!(
+    /// The kind of contract.
+    EmploymentType {
+        /// The default.
+        FullTime => "FULL_TIME",
+        PartTime => "PART_TIME",
+        Contract => "CONTRACT",
+        Temporary => "TEMPORARY",
+        Internship => "INTERNSHIP",
+    }
+);
+
+impl JobStatus {
+    /// Whether a job may move from `self` to `next`.
+    pub fn may_become(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        matches!(
+            (self, next),
+            (Draft, Open | Closed)
+                | (Open, OnHold | Filled | Closed)
+                | (OnHold, Open | Closed)
+                | (Filled, Open | Closed)
+        )
+    }
+}
+
+/// What the caller sent for a job (creation: `None` means "not given").
+#[derive(Debug, Clone, Default)]
+pub struct JobPatch {
+    pub title: Option<String>,
+    pub department: Patch<String>,
+    pub location: Patch<String>,
+    pub employment_type: Option<EmploymentType>,
+    pub openings: Option<i32>,
+    pub status: Option<JobStatus>,
+}
+
+fn apply_text(
+    patch: Patch<String>,
+    slot: &mut Option<String>,
+    field: &str,
+    max: usize,
+) -> AppResult<()> {
+    match patch {
+        Patch::Keep => {}
+        Patch::Clear => *slot = None,
+        Patch::Set(v) if v.trim().is_empty() => *slot = None,
+        Patch::Set(v) => *slot = Some(validate::text(field, &v, 1, max)?),
+    }
+    Ok(())
+}
+
+/// Applies `patch`; a status change must be an allowed transition and stamps its time.
+fn apply(m: &mut job::Model, patch: JobPatch) -> AppResult<()> {
+    if let Some(title) = patch.title {
+        m.title = validate::text("title", &title, 1, 200)?;
+    }
+    apply_text(patch.department, &mut m.department, "department", 100)?;
+    apply_text(patch.location, &mut m.location, "location", 200)?;
+    if let Some(kind) = patch.employment_type {
+        m.employment_type = kind.as_str().to_owned();
+    }
+    if let Some(openings) = patch.openings {
+        if !(1..=1000).contains(&openings) {
+            return Err(AppError::bad_input(
+                "openings",
+                "openings must be 1 to 1000",
+            ));
+        }
+        m.openings = openings;
+    }
+    if let Some(next) = patch.status {
+        transition(m, next)?;
+    }
+    Ok(())
+}
+
+/// Moves `m` to `next` (no-op when already there), stamping the status time.
+pub(crate) fn transition(m: &mut job::Model, next: JobStatus) -> AppResult<()> {
+    let current = JobStatus::parse(&m.status).unwrap_or(JobStatus::Draft);
+    if current == next {
+        return Ok(());
+    }
+    if !current.may_become(next) {
+        return Err(AppError::Conflict(format!(
+            "a {} job cannot become {}",
+            current.as_str(),
+            next.as_str()
+        )));
+    }
+    let now = Utc::now();
+    match next {
+        JobStatus::Open => {
+            m.opened_at.get_or_insert(now);
+            m.filled_at = None;
+        }
+        JobStatus::Filled => m.filled_at = Some(now),
+        JobStatus::Closed => m.closed_at = Some(now),
+        JobStatus::Draft | JobStatus::OnHold => {}
+    }
+    m.status = next.as_str().to_owned();
+    Ok(())
+}
+
+fn fields(m: &job::Model) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("title", json!(m.title)),
+        ("department", json!(m.department)),
+        ("location", json!(m.location)),
+        ("employmentType", json!(m.employment_type)),
+        ("openings", json!(m.openings)),
+        ("status", json!(m.status)),
+    ]
+}
+
+pub(crate) async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    m: &job::Model,
+    changes: FieldChanges,
+) -> AppResult<()> {
+    let change = Change {
+        action,
+        entity_type: "job",
+        entity_id: Some(m.id),
+        changes,
+        payload: json!({ "id": m.id, "title": m.title, "status": m.status, "version": m.version }),
+    };
+    change::record(txn, scope, change).await
+}
+
+/// The job, locked for the rest of the transaction.
+pub(crate) async fn locked(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+) -> AppResult<job::Model> {
+    scope
+        .find_by_id::<job::Entity>(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("job"))
+}
+
+/// Saves `next` over `current` (version + 1) and records the change; unchanged → as is.
+pub(crate) async fn save(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    current: &job::Model,
+    mut next: job::Model,
+) -> AppResult<job::Model> {
+    let mut changes = FieldChanges::new();
+    for ((field, old), (_, new)) in fields(current).into_iter().zip(fields(&next)) {
+        changes = changes.set(field, old, new);
+    }
+    if changes.is_empty() {
+        return Ok(current.clone());
+    }
+    next.version = current.version + 1;
+    next.updated_at = Utc::now();
+    let active: job::ActiveModel = next.into();
+    let saved = active.reset_all().update(txn).await?;
+    record(txn, scope, "job.updated", &saved, changes).await?;
+    Ok(saved)
+}
+
+/// Creates a job (`title` required), DRAFT unless `status: OPEN` is given.
+pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<job::Model> {
+    if patch.title.is_none() {
+        return Err(AppError::bad_input("title", "title is required"));
+    }
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let now = Utc::now();
+            let mut model = job::Model {
+                id: Uuid::now_v7(),
+                tenant_id: scope.tenant_id(),
+                title: String::new(),
+                department: None,
+                location: None,
+                employment_type: EmploymentType::FullTime.as_str().to_owned(),
+                status: JobStatus::Draft.as_str().to_owned(),
+                openings: 1,
+                opened_at: None,
+                filled_at: None,
+                closed_at: None,
+                created_by: scope.actor().id,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            apply(&mut model, patch)?;
+            let mut changes = FieldChanges::new();
+            for (field, value) in fields(&model) {
+                changes = changes.initial(field, value);
+            }
+            let active: job::ActiveModel = model.into();
+            let created = active.reset_all().insert(txn).await?;
+            record(txn, &scope, "job.created", &created, changes).await?;
+            Ok(created)
+        })
+    })
+    .await
+}
+
+/// Changes a job if it is still at `expected_version` (any version when `None`).
+pub async fn update(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: JobPatch,
+    expected_version: Option<i32>,
+) -> AppResult<job::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked(txn, &scope, id).await?;
+            if let Some(expected) = expected_version
+                && expected != current.version
+            {
+                return Err(AppError::Conflict(format!(
+                    "job was changed by someone else (version {} is current, {expected} was expected)",
+                    current.version
+                )));
+            }
+            let mut next = current.clone();
+            apply(&mut next, patch)?;
+            save(txn, &scope, &current, next).await
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobStatus::*;
+
+    #[test]
+    fn the_status_machine_allows_exactly_these_moves() {
+        let all = [Draft, Open, OnHold, Filled, Closed];
+        let allowed = [
+            (Draft, Open),
+            (Draft, Closed),
+            (Open, OnHold),
+            (Open, Filled),
+            (Open, Closed),
+            (OnHold, Open),
+            (OnHold, Closed),
+            (Filled, Open),
+            (Filled, Closed),
+        ];
+        for from in all {
+            for to in all {
+                assert_eq!(
+                    from.may_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+    }
+}
