@@ -304,9 +304,19 @@ async fn another_tenants_jobs_are_not_found_and_roles_are_enforced() {
     }
     let listed = app.ok_as(&ours, "{ jobs { totalCount } }", json!({})).await;
     assert_eq!(listed["jobs"]["totalCount"], 0);
+    // A communication may reference a job of the tenant, and no other.
+    let log = "mutation($c: ID!, $j: ID!) { logCommunication(clientId: $c, input: {communicationType: CALL, subject: \"Role brief\", jobId: $j}) { job { title } } }";
+    let body = app
+        .graphql_as(&ours, log, json!({ "c": our_client, "j": their_job["id"] }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("NOT_FOUND"), "{body}");
 
     // Roles: member/technician write jobs but cannot link; viewer and accountant read.
     let our_job = job(&app, &ours, json!({ "title": "Ours", "status": "OPEN" })).await;
+    let logged = app
+        .ok_as(&ours, log, json!({ "c": our_client, "j": our_job["id"] }))
+        .await;
+    assert_eq!(logged["logCommunication"]["job"]["title"], "Ours");
     let link = "mutation($c: ID!, $j: ID!) { linkJob(clientId: $c, jobId: $j) { id } }";
     for role in [
         Role::Member,

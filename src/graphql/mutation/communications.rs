@@ -26,6 +26,8 @@ pub struct CommunicationInput {
     /// A live contact of the same client; its `lastContactedAt` and `engagementScore`
     /// follow.
     pub contact_id: MaybeUndefined<ID>,
+    /// A job of the tenant the exchange was about; `null` clears.
+    pub job_id: MaybeUndefined<ID>,
     pub is_important: Option<bool>,
     /// A required follow-up needs `followUpOn`.
     pub follow_up_required: Option<bool>,
@@ -43,6 +45,7 @@ impl CommunicationInput {
             communication_at: self.communication_at,
             participants: self.participants,
             contact_id: patch_id("input.contactId", self.contact_id)?,
+            job_id: patch_id("input.jobId", self.job_id)?,
             is_important: self.is_important,
             follow_up_required: self.follow_up_required,
             follow_up_on: patch(self.follow_up_on),

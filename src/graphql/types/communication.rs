@@ -4,12 +4,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_communication;
 use uuid::Uuid;
 
-use super::{Client, Contact, User};
+use super::{Client, Contact, Job, User};
 use crate::auth::Permission;
 use crate::graphql::connection::nested_total;
 use crate::graphql::context;
 use crate::graphql::guards::require;
-use crate::graphql::loaders::{ClientLoader, CommunicationsOfClient, ContactLoader, UserLoader};
+use crate::graphql::loaders::{
+    ClientLoader, CommunicationsOfClient, ContactLoader, JobLoader, UserLoader,
+};
 use crate::service::communications::read::{self, CommunicationFilter};
 use crate::service::communications::{self, CommunicationType};
 
@@ -83,6 +85,18 @@ impl Communication {
             .load_one(self.0.client_id)
             .await?
             .map(Client))
+    }
+    /// The job the exchange was about, if any. Requires `jobs:read`.
+    #[graphql(guard = "require(Permission::JobsRead)")]
+    async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
+        let Some(id) = self.0.job_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<DataLoader<JobLoader>>()?
+            .load_one(id)
+            .await?
+            .map(Job))
     }
     /// The contact it was with, if any (and still live). Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]

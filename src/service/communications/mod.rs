@@ -50,6 +50,8 @@ pub struct CommunicationPatch {
     pub communication_at: Option<DateTime<Utc>>,
     pub participants: Option<Vec<String>>,
     pub contact_id: Patch<Uuid>,
+    /// A job of the tenant the exchange was about.
+    pub job_id: Patch<Uuid>,
     pub is_important: Option<bool>,
     pub follow_up_required: Option<bool>,
     pub follow_up_on: Patch<NaiveDate>,
@@ -99,6 +101,11 @@ fn apply(m: &mut client_communication::Model, patch: CommunicationPatch) -> AppR
         Patch::Clear => m.contact_id = None,
         Patch::Set(id) => m.contact_id = Some(id),
     }
+    match patch.job_id {
+        Patch::Keep => {}
+        Patch::Clear => m.job_id = None,
+        Patch::Set(id) => m.job_id = Some(id),
+    }
     if let Some(v) = patch.is_important {
         m.is_important = v;
     }
@@ -131,6 +138,7 @@ fn fields(m: &client_communication::Model) -> Vec<(&'static str, serde_json::Val
         ("communicationAt", json!(m.communication_at)),
         ("participants", m.participants.clone()),
         ("contactId", json!(m.contact_id)),
+        ("jobId", json!(m.job_id)),
         ("isImportant", json!(m.is_important)),
         ("followUpRequired", json!(m.follow_up_required)),
         ("followUpOn", json!(m.follow_up_on)),
@@ -174,6 +182,21 @@ async fn refresh_contact(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Refuses a job id that is not a job of the tenant (NOT_FOUND).
+async fn check_job(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    job_id: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(id) = job_id else { return Ok(()) };
+    scope
+        .find_by_id::<entity::job::Entity>(id)
+        .one(txn)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("job"))
 }
 
 async fn save(
@@ -274,6 +297,7 @@ pub async fn log(
             };
             apply(&mut model, patch)?;
             check_contact(txn, &scope, client_id, model.contact_id).await?;
+            check_job(txn, &scope, model.job_id).await?;
             save(txn, &scope, None, model).await
         })
     })
@@ -315,6 +339,9 @@ async fn change_with(
             edit(&mut next)?;
             if next.contact_id != current.contact_id {
                 check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+            }
+            if next.job_id != current.job_id {
+                check_job(txn, &scope, next.job_id).await?;
             }
             save(txn, &scope, Some(&current), next).await
         })
