@@ -9,6 +9,7 @@ pub mod client;
 pub mod client_address;
 pub mod client_communication;
 pub mod client_contact;
+pub mod client_feedback;
 pub mod client_job_assignment;
 pub mod client_note;
 pub mod client_tag;

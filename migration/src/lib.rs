@@ -13,6 +13,7 @@ mod m20261122_000003_create_clients;
 mod m20261122_000004_create_contacts;
 mod m20261122_000005_create_notes_communications;
 mod m20261122_000006_create_jobs;
+mod m20261122_000007_create_feedback;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_contacts::Migration),
             Box::new(m20261122_000005_create_notes_communications::Migration),
             Box::new(m20261122_000006_create_jobs::Migration),
+            Box::new(m20261122_000007_create_feedback::Migration),
         ]
     }
 }

@@ -14,8 +14,9 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::loaders::{
     ActiveLinkLoader, ApplicationsOfJob, ClientLoader, CommunicationsOfClient, ContactLoader,
-    ContactsOfClient, CountsLoader, JobLinksOfClient, JobLoader, NestedList, NotesOfClient,
-    PagesLoader, PipelineLoader, PrimaryContactLoader, UserLoader,
+    ContactsOfClient, CountsLoader, FeedbackOfClient, FeedbackSummaryLoader, JobLinksOfClient,
+    JobLoader, NestedList, NotesOfClient, PagesLoader, PipelineLoader, PrimaryContactLoader,
+    UserLoader,
 };
 use crate::service::TenantScope;
 
@@ -65,6 +66,9 @@ pub fn attach(
         .data(loaders.counts::<JobLinksOfClient>())
         .data(loaders.pages::<ApplicationsOfJob>())
         .data(loaders.counts::<ApplicationsOfJob>())
+        .data(loaders.pages::<FeedbackOfClient>())
+        .data(loaders.counts::<FeedbackOfClient>())
+        .data(loaders.keyed(|db, scope| FeedbackSummaryLoader { db, scope }))
         .data(loaders.plain(|db, scope| JobLoader { db, scope }))
         .data(loaders.plain(|db, scope| PipelineLoader { db, scope }))
         .data(loaders.plain(|db, scope| ActiveLinkLoader { db, scope }))
@@ -80,6 +84,14 @@ struct Loaders {
 
 impl Loaders {
     fn plain<L: Loader<Uuid>>(&self, make: impl FnOnce(Db, TenantScope) -> L) -> DataLoader<L> {
+        self.keyed::<Uuid, L>(make)
+    }
+
+    fn keyed<K, L>(&self, make: impl FnOnce(Db, TenantScope) -> L) -> DataLoader<L>
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        L: Loader<K>,
+    {
         DataLoader::new(make(self.db.clone(), self.scope.clone()), tokio::spawn).delay(self.delay)
     }
 

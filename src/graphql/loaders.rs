@@ -7,9 +7,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use chrono::NaiveDate;
 use entity::{
-    client, client_communication, client_contact, client_job_assignment, client_note, job,
-    job_application, user,
+    client, client_communication, client_contact, client_feedback, client_job_assignment,
+    client_note, job, job_application, user,
 };
 use uuid::Uuid;
 
@@ -18,6 +19,7 @@ use crate::error::{AppResult, LoadError};
 use crate::service::clients::read as clients;
 use crate::service::communications::read as communications;
 use crate::service::contacts::read as contacts;
+use crate::service::feedback;
 use crate::service::jobs::applications::ApplicationStage;
 use crate::service::jobs::read as jobs;
 use crate::service::nested::{ChildPage, NestedPage, group_by_args};
@@ -223,6 +225,44 @@ nested_list!(
     job_application::Model,
     |stages| stages
 );
+
+nested_list!(
+    /// `Client.feedback`, newest first.
+    FeedbackOfClient,
+    feedback::pages_by_client,
+    feedback::counts_by_client,
+    feedback::FeedbackFilter,
+    client_feedback::Model,
+    |filter| filter
+);
+
+/// A date range of `Client.feedbackSummary`.
+pub type SummaryRange = (Option<NaiveDate>, Option<NaiveDate>);
+
+/// Feedback summaries per client, one grouped statement per distinct range.
+pub struct FeedbackSummaryLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<(Uuid, SummaryRange)> for FeedbackSummaryLoader {
+    type Value = feedback::Summary;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, SummaryRange)],
+    ) -> Result<HashMap<(Uuid, SummaryRange), Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for ((from, to), ids) in group_by_args(keys) {
+            let mut summaries = feedback::summaries(&self.db, &self.scope, &ids, from, to).await?;
+            for id in ids {
+                out.insert((id, (from, to)), summaries.remove(&id).unwrap_or_default());
+            }
+        }
+        Ok(out)
+    }
+}
 
 /// Jobs by id, within one tenant.
 pub struct JobLoader {

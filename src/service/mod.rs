@@ -10,6 +10,7 @@ pub mod clients;
 pub mod communications;
 pub mod contacts;
 pub(crate) mod enums;
+pub mod feedback;
 pub mod jobs;
 pub mod nested;
 pub mod notes;

@@ -7,8 +7,8 @@
 
 use entity::{
     api_key, audit_event, client, client_address, client_communication, client_contact,
-    client_job_assignment, client_note, client_tag, event_outbox, job, job_application,
-    refresh_token, revoked_token, user,
+    client_feedback, client_job_assignment, client_note, client_tag, event_outbox, job,
+    job_application, refresh_token, revoked_token, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -66,6 +66,7 @@ tenant_owned!(
     job,
     client_job_assignment,
     job_application,
+    client_feedback,
 );
 
 fn request_actor(

@@ -14,6 +14,7 @@ mod clients;
 mod communications;
 mod contacts;
 mod exports;
+mod feedback;
 mod jobs;
 mod notes;
 mod sessions;
@@ -33,6 +34,7 @@ pub struct MutationRoot(
     notes::NoteMutations,
     communications::CommunicationMutations,
     jobs::JobMutations,
+    feedback::FeedbackMutations,
 );
 
 /// A partial-update field: absent keeps, `null` clears, a value sets.

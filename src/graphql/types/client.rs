@@ -1,12 +1,13 @@
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_address};
 
 use super::{
     AuditEvent, AuditEventConnectionFields, Communication, CommunicationConnectionFields, Contact,
-    ContactConnectionFields, Job, JobConnectionFields, Note, NoteConnectionFields, User,
+    ContactConnectionFields, Feedback, FeedbackConnectionFields, FeedbackSummary, Job,
+    JobConnectionFields, Note, NoteConnectionFields, User,
 };
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
@@ -16,8 +17,9 @@ use crate::graphql::connection::{
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
-    ClientLoader, CommunicationsOfClient, ContactsOfClient, JobLinksOfClient, JobLoader,
-    NotesOfClient, PrimaryContactLoader, UserLoader,
+    ClientLoader, CommunicationsOfClient, ContactsOfClient, FeedbackOfClient,
+    FeedbackSummaryLoader, JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader,
+    UserLoader,
 };
 use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
@@ -26,6 +28,7 @@ use crate::graphql::query::notes::{NoteFilterInput, NoteOrderBy};
 use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
 use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
+use crate::service::feedback::FeedbackFilter;
 use crate::service::notes::read::NoteQuery;
 use crate::service::page::PageRequest;
 
@@ -314,6 +317,58 @@ impl Client {
             fields,
         )))
     }
+    /// The client's feedback, newest first, each client's page computed in SQL.
+    /// Requires `feedback:read`.
+    #[graphql(guard = "require(Permission::FeedbackRead)")]
+    async fn feedback(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<FeedbackFilterInput>,
+    ) -> Result<Option<Connection<String, Feedback, FeedbackConnectionFields>>> {
+        let input = filter.unwrap_or_default();
+        let filter = FeedbackFilter {
+            period: input.period,
+            from: input.from,
+            to: input.to,
+            finalized_only: input.finalized_only.unwrap_or(false),
+        };
+        let client_id = self.0.id;
+        let fields = |total| FeedbackConnectionFields {
+            client_id,
+            filter: filter.clone(),
+            total,
+        };
+        Ok(Some(
+            nested_connection::<FeedbackOfClient, _, _>(
+                ctx,
+                client_id,
+                filter.clone(),
+                first,
+                after,
+                Feedback,
+                fields,
+            )
+            .await?,
+        ))
+    }
+    /// Averages per rating and the trend per period of the client's feedback between
+    /// two days (inclusive; open-ended when omitted). Requires `feedback:read`.
+    #[graphql(guard = "require(Permission::FeedbackRead)")]
+    async fn feedback_summary(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<FeedbackSummary> {
+        let summary = ctx
+            .data::<DataLoader<FeedbackSummaryLoader>>()?
+            .load_one((self.0.id, (from, to)))
+            .await?
+            .unwrap_or_default();
+        Ok(summary.into())
+    }
     /// The active primary contact, if any. Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]
     async fn primary_contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
@@ -351,6 +406,20 @@ impl Client {
             AuditEventConnectionFields(filter),
         )))
     }
+}
+
+/// Narrows a client's feedback.
+#[derive(InputObject, Default)]
+#[graphql(name = "FeedbackFilter")]
+pub struct FeedbackFilterInput {
+    /// Only this period (`2026-Q3`, `2026-07`).
+    pub period: Option<String>,
+    /// Feedback for a day on or after this one.
+    pub from: Option<NaiveDate>,
+    /// Feedback for a day on or before this one.
+    pub to: Option<NaiveDate>,
+    /// Only finalized feedback.
+    pub finalized_only: Option<bool>,
 }
 
 /// A postal address of a client.

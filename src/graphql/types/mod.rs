@@ -6,6 +6,7 @@ mod audit_event;
 mod client;
 mod communication;
 mod contact;
+mod feedback;
 mod job;
 mod note;
 mod session;
@@ -18,6 +19,7 @@ pub use audit_event::{AuditEvent, AuditEventConnectionFields};
 pub use client::{Address, Client, ClientConnectionFields, ClientSummary, StatusCount};
 pub use communication::{Communication, CommunicationConnectionFields};
 pub use contact::{Contact, ContactConnectionFields};
+pub use feedback::{Feedback, FeedbackConnectionFields, FeedbackSummary};
 pub use job::{
     Application, ApplicationConnectionFields, Job, JobAssignment, JobConnectionFields, Pipeline,
 };

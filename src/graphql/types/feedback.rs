@@ -1,0 +1,148 @@
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::client_feedback;
+use uuid::Uuid;
+
+use super::User;
+use crate::graphql::connection::nested_total;
+use crate::graphql::loaders::{FeedbackOfClient, UserLoader};
+use crate::service::feedback::{self, FeedbackFilter};
+
+/// A client's ratings (each 1-5) for a period.
+pub struct Feedback(pub client_feedback::Model);
+
+/// A client's ratings (each 1-5) for a period.
+#[Object]
+impl Feedback {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `2026-Q3` or `2026-07`.
+    async fn period(&self) -> &str {
+        &self.0.period
+    }
+    async fn feedback_on(&self) -> NaiveDate {
+        self.0.feedback_on
+    }
+    async fn responsiveness_rating(&self) -> i32 {
+        self.0.responsiveness_rating.into()
+    }
+    async fn communication_rating(&self) -> i32 {
+        self.0.communication_rating.into()
+    }
+    async fn requirements_clarity_rating(&self) -> i32 {
+        self.0.requirements_clarity_rating.into()
+    }
+    async fn decision_speed_rating(&self) -> i32 {
+        self.0.decision_speed_rating.into()
+    }
+    async fn overall_satisfaction(&self) -> i32 {
+        self.0.overall_satisfaction.into()
+    }
+    async fn written_feedback(&self) -> Option<&str> {
+        self.0.written_feedback.as_deref()
+    }
+    /// Finalized feedback is immutable.
+    async fn is_finalized(&self) -> bool {
+        self.0.is_finalized
+    }
+    async fn finalized_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finalized_at
+    }
+    /// Who finalized it (a manager).
+    async fn finalized_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user(ctx, self.0.finalized_by).await
+    }
+    /// Who submitted it.
+    async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user(ctx, self.0.submitted_by).await
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx
+        .data::<DataLoader<UserLoader>>()?
+        .load_one(id)
+        .await?
+        .map(User))
+}
+
+/// Average ratings (1-5) of a set of submissions.
+#[derive(SimpleObject)]
+pub struct FeedbackAverages {
+    pub responsiveness: f64,
+    pub communication: f64,
+    pub requirements_clarity: f64,
+    pub decision_speed: f64,
+    pub overall_satisfaction: f64,
+}
+
+impl From<feedback::Averages> for FeedbackAverages {
+    fn from(a: feedback::Averages) -> Self {
+        FeedbackAverages {
+            responsiveness: a.responsiveness,
+            communication: a.communication,
+            requirements_clarity: a.requirements_clarity,
+            decision_speed: a.decision_speed,
+            overall_satisfaction: a.overall_satisfaction,
+        }
+    }
+}
+
+/// One period of the feedback trend.
+#[derive(SimpleObject)]
+pub struct FeedbackPeriod {
+    /// `2026-Q3` or `2026-07`.
+    pub period: String,
+    pub count: u64,
+    pub averages: FeedbackAverages,
+}
+
+/// A client's feedback in a date range: how many submissions, their averages, and the
+/// same per period, oldest period first.
+#[derive(SimpleObject)]
+pub struct FeedbackSummary {
+    pub count: u64,
+    /// Null when there is no feedback in the range.
+    pub averages: Option<FeedbackAverages>,
+    pub trend: Vec<FeedbackPeriod>,
+}
+
+impl From<feedback::Summary> for FeedbackSummary {
+    fn from(s: feedback::Summary) -> Self {
+        FeedbackSummary {
+            count: s.count,
+            averages: s.averages.map(Into::into),
+            trend: s
+                .trend
+                .into_iter()
+                .map(|p| FeedbackPeriod {
+                    period: p.period,
+                    count: p.count,
+                    averages: p.averages.into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Totals of a client's feedback, computed only when selected.
+pub struct FeedbackConnectionFields {
+    pub client_id: Uuid,
+    pub filter: FeedbackFilter,
+    pub total: Option<u64>,
+}
+
+/// Totals of a client's feedback, computed only when selected.
+#[Object]
+impl FeedbackConnectionFields {
+    /// How many submissions match.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        nested_total::<FeedbackOfClient>(ctx, self.client_id, &self.filter, self.total).await
+    }
+}
