@@ -1,6 +1,24 @@
 //! Input validation shared by services; each error names the offending field.
 
 use crate::error::{AppError, AppResult};
+use crate::service::clients::Patch;
+
+/// Applies a partial update of an optional text: keep, clear (also for blank text), or
+/// set after checking it is 1 to `max` characters.
+pub fn optional_text(
+    patch: Patch<String>,
+    slot: &mut Option<String>,
+    field: &str,
+    max: usize,
+) -> AppResult<()> {
+    match patch {
+        Patch::Keep => {}
+        Patch::Clear => *slot = None,
+        Patch::Set(v) if v.trim().is_empty() => *slot = None,
+        Patch::Set(v) => *slot = Some(text(field, &v, 1, max)?),
+    }
+    Ok(())
+}
 
 /// Trims and checks a required text's length in characters.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {

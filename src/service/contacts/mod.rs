@@ -67,21 +67,6 @@ pub struct ContactPatch {
     pub linkedin_url: Patch<String>,
 }
 
-fn apply_text(
-    patch: Patch<String>,
-    slot: &mut Option<String>,
-    field: &str,
-    max: usize,
-) -> AppResult<()> {
-    match patch {
-        Patch::Keep => {}
-        Patch::Clear => *slot = None,
-        Patch::Set(v) if v.trim().is_empty() => *slot = None,
-        Patch::Set(v) => *slot = Some(validate::text(field, &v, 1, max)?),
-    }
-    Ok(())
-}
-
 fn phone(field: &str, value: Option<String>) -> AppResult<Option<String>> {
     let Some(value) = value else { return Ok(None) };
     let digits = value.chars().filter(char::is_ascii_digit).count();
@@ -110,19 +95,19 @@ fn apply(model: &mut client_contact::Model, patch: ContactPatch) -> AppResult<()
     model.first_name = validate::text("firstName", &model.first_name, 1, 100)?;
     model.last_name = validate::text("lastName", &model.last_name, 1, 100)?;
     model.full_name = format!("{} {}", model.first_name, model.last_name);
-    apply_text(patch.title, &mut model.title, "title", 100)?;
-    apply_text(patch.department, &mut model.department, "department", 100)?;
-    apply_text(patch.email, &mut model.email, "email", 320)?;
+    validate::optional_text(patch.title, &mut model.title, "title", 100)?;
+    validate::optional_text(patch.department, &mut model.department, "department", 100)?;
+    validate::optional_text(patch.email, &mut model.email, "email", 320)?;
     model.email = model
         .email
         .take()
         .map(|e| validate::email("email", &e))
         .transpose()?;
-    apply_text(patch.phone, &mut model.phone, "phone", 40)?;
+    validate::optional_text(patch.phone, &mut model.phone, "phone", 40)?;
     model.phone = phone("phone", model.phone.take())?;
-    apply_text(patch.mobile, &mut model.mobile, "mobile", 40)?;
+    validate::optional_text(patch.mobile, &mut model.mobile, "mobile", 40)?;
     model.mobile = phone("mobile", model.mobile.take())?;
-    apply_text(
+    validate::optional_text(
         patch.linkedin_url,
         &mut model.linkedin_url,
         "linkedinUrl",

@@ -73,28 +73,13 @@ pub struct JobPatch {
     pub status: Option<JobStatus>,
 }
 
-fn apply_text(
-    patch: Patch<String>,
-    slot: &mut Option<String>,
-    field: &str,
-    max: usize,
-) -> AppResult<()> {
-    match patch {
-        Patch::Keep => {}
-        Patch::Clear => *slot = None,
-        Patch::Set(v) if v.trim().is_empty() => *slot = None,
-        Patch::Set(v) => *slot = Some(validate::text(field, &v, 1, max)?),
-    }
-    Ok(())
-}
-
 /// Applies `patch`; a status change must be an allowed transition and stamps its time.
 fn apply(m: &mut job::Model, patch: JobPatch) -> AppResult<()> {
     if let Some(title) = patch.title {
         m.title = validate::text("title", &title, 1, 200)?;
     }
-    apply_text(patch.department, &mut m.department, "department", 100)?;
-    apply_text(patch.location, &mut m.location, "location", 200)?;
+    validate::optional_text(patch.department, &mut m.department, "department", 100)?;
+    validate::optional_text(patch.location, &mut m.location, "location", 200)?;
     if let Some(kind) = patch.employment_type {
         m.employment_type = kind.as_str().to_owned();
     }
