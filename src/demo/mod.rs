@@ -72,11 +72,13 @@ pub async fn seed(db: &Db, cipher: &FieldCipher) -> AppResult<()> {
                 for communication in activity::communications(index, &contact_ids) {
                     communications::log(db, &scope, created.id, communication).await?;
                 }
+                activity::recruiting(db, &scope, index, created.id).await?;
+                activity::feedback(db, &scope, index, created.id).await?;
             }
         }
     }
     println!(
-        "demo data ready: {} clients with 3 contacts, 3 notes and 4 communications each in tenant \"demo\".",
+        "demo data ready: {} clients with 3 contacts, 3 notes and 4 communications each (jobs with candidates for a third, feedback for a quarter) in tenant \"demo\".",
         clients::COUNT
     );
     println!("Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):");

@@ -306,7 +306,7 @@ fn col(c: Column) -> SimpleExpr {
     Expr::col((feedback::Entity, c))
 }
 
-fn conditions(scope: &TenantScope, f: &FeedbackFilter) -> Condition {
+pub(crate) fn conditions(scope: &TenantScope, f: &FeedbackFilter) -> Condition {
     let mut all = Condition::all().add(col(Column::TenantId).eq(scope.tenant_id()));
     if let Some(period) = &f.period {
         all = all.add(col(Column::Period).eq(period.trim().to_uppercase()));

@@ -350,3 +350,74 @@ async fn another_tenants_jobs_are_not_found_and_roles_are_enforced() {
         );
     }
 }
+
+#[tokio::test]
+async fn clients_filter_by_their_jobs_and_feedback() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let manager = app.token(&tenant, Role::Manager).await;
+    let hiring = app.create_client(&manager, "Hiring").await;
+    let paused = app.create_client(&manager, "Paused").await;
+    let _quiet = app.create_client(&manager, "Quiet").await;
+    let open = job(
+        &app,
+        &manager,
+        json!({ "title": "Open role", "status": "OPEN" }),
+    )
+    .await;
+    let draft = job(&app, &manager, json!({ "title": "Draft role" })).await;
+    let link = "mutation($c: ID!, $j: ID!) { linkJob(clientId: $c, jobId: $j) { id } }";
+    app.ok_as(&manager, link, json!({ "c": hiring, "j": open["id"] }))
+        .await;
+    app.ok_as(&manager, link, json!({ "c": paused, "j": draft["id"] }))
+        .await;
+    let feedback = "mutation($c: ID!) { submitFeedback(clientId: $c, input: {period: \"2026-Q3\", feedbackOn: \"2026-08-01\", responsivenessRating: 4, communicationRating: 4, requirementsClarityRating: 4, decisionSpeedRating: 4, overallSatisfaction: 4}) { id } }";
+    let row = app.ok_as(&manager, feedback, json!({ "c": paused })).await;
+    app.ok_as(
+        &manager,
+        "mutation($id: ID!) { finalizeFeedback(id: $id) { id } }",
+        json!({ "id": row["submitFeedback"]["id"] }),
+    )
+    .await;
+    let names = |filter: Value| {
+        let (app, manager) = (&app, manager.clone());
+        async move {
+            let data = app
+                .ok_as(&manager, "query($f: ClientFilter) { clients(filter: $f, orderBy: [{field: NAME}]) { edges { node { name } } } }", json!({ "f": filter }))
+                .await;
+            data["clients"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        names(json!({ "jobs": { "some": { "status": ["OPEN"] } } })).await,
+        ["Hiring"]
+    );
+    assert_eq!(
+        names(json!({ "jobs": { "some": {} } })).await,
+        ["Hiring", "Paused"]
+    );
+    assert_eq!(names(json!({ "jobs": { "none": {} } })).await, ["Quiet"]);
+    assert_eq!(
+        names(json!({ "feedback": { "some": { "finalizedOnly": true } } })).await,
+        ["Paused"]
+    );
+    assert_eq!(
+        names(json!({ "feedback": { "none": {} } })).await,
+        ["Hiring", "Quiet"]
+    );
+    // Members may not look into feedback, not even through a filter.
+    let member = app.token(&tenant, Role::Member).await;
+    let body = app
+        .graphql_as(
+            &member,
+            "{ clients(filter: {feedback: {some: {}}}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), Some("FORBIDDEN"), "{body}");
+}

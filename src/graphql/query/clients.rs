@@ -9,7 +9,9 @@ use crate::graphql::query::communications::{
     CommunicationFilterInput, CommunicationRelationFilter,
 };
 use crate::graphql::query::contacts::ContactRelationFilter;
+use crate::graphql::query::jobs::ClientJobFilterInput;
 use crate::graphql::query::notes::NoteRelationFilter;
+use crate::graphql::types::FeedbackFilterInput;
 use crate::graphql::types::{Client, ClientConnectionFields};
 use crate::service::clients::read::{self, ClientOrderField, ClientQuery, Window};
 use crate::service::clients::{ClientStage, ClientStatus, ClientTier};
@@ -73,6 +75,28 @@ pub struct ClientFilter {
     /// Clients with some / no communication matching a filter (compiled to EXISTS),
     /// e.g. `{none: {from: "<90 days ago>"}}`. Needs `communications:read`.
     pub communications: Option<CommunicationRelationFilter>,
+    /// Clients with some / no job link matching a filter (e.g. `{some: {status: [OPEN]}}`),
+    /// compiled to EXISTS. Needs `jobs:read`.
+    pub jobs: Option<JobRelationFilter>,
+    /// Clients with some / no feedback matching a filter, compiled to EXISTS. Needs
+    /// `feedback:read`.
+    pub feedback: Option<FeedbackRelationFilter>,
+}
+
+/// Clients by their job links: `some` / `none` of the links match. An empty filter
+/// means any current link.
+#[derive(InputObject, Default)]
+pub struct JobRelationFilter {
+    pub some: Option<ClientJobFilterInput>,
+    pub none: Option<ClientJobFilterInput>,
+}
+
+/// Clients by their feedback: `some` / `none` of the rows match. An empty filter means
+/// any feedback.
+#[derive(InputObject, Default)]
+pub struct FeedbackRelationFilter {
+    pub some: Option<FeedbackFilterInput>,
+    pub none: Option<FeedbackFilterInput>,
 }
 
 /// Sort direction.
@@ -110,6 +134,8 @@ impl ClientFilter {
         let contacts = self.contacts.unwrap_or_default();
         let notes = self.notes.unwrap_or_default();
         let communications = self.communications.unwrap_or_default();
+        let jobs = self.jobs.unwrap_or_default();
+        let feedback = self.feedback.unwrap_or_default();
         Ok(read::ClientFilter {
             status_in: self.status.unwrap_or_default(),
             stage_in: self.stage.unwrap_or_default(),
@@ -152,6 +178,10 @@ impl ClientFilter {
                 .none
                 .map(CommunicationFilterInput::into_service)
                 .transpose()?,
+            jobs_some: jobs.some.map(ClientJobFilterInput::into_service),
+            jobs_none: jobs.none.map(ClientJobFilterInput::into_service),
+            feedback_some: feedback.some.map(FeedbackFilterInput::into_service),
+            feedback_none: feedback.none.map(FeedbackFilterInput::into_service),
         })
     }
 }

@@ -327,13 +327,7 @@ impl Client {
         after: Option<String>,
         filter: Option<FeedbackFilterInput>,
     ) -> Result<Option<Connection<String, Feedback, FeedbackConnectionFields>>> {
-        let input = filter.unwrap_or_default();
-        let filter = FeedbackFilter {
-            period: input.period,
-            from: input.from,
-            to: input.to,
-            finalized_only: input.finalized_only.unwrap_or(false),
-        };
+        let filter = filter.unwrap_or_default().into_service();
         let client_id = self.0.id;
         let fields = |total| FeedbackConnectionFields {
             client_id,
@@ -420,6 +414,18 @@ pub struct FeedbackFilterInput {
     pub to: Option<NaiveDate>,
     /// Only finalized feedback.
     pub finalized_only: Option<bool>,
+}
+
+impl FeedbackFilterInput {
+    /// The service filter.
+    pub fn into_service(self) -> FeedbackFilter {
+        FeedbackFilter {
+            period: self.period,
+            from: self.from,
+            to: self.to,
+            finalized_only: self.finalized_only.unwrap_or(false),
+        }
+    }
 }
 
 /// A postal address of a client.

@@ -16,7 +16,9 @@ mod viewer;
 
 pub use api_key::{ApiKey, CreatedApiKey};
 pub use audit_event::{AuditEvent, AuditEventConnectionFields};
-pub use client::{Address, Client, ClientConnectionFields, ClientSummary, StatusCount};
+pub use client::{
+    Address, Client, ClientConnectionFields, ClientSummary, FeedbackFilterInput, StatusCount,
+};
 pub use communication::{Communication, CommunicationConnectionFields};
 pub use contact::{Contact, ContactConnectionFields};
 pub use feedback::{Feedback, FeedbackConnectionFields, FeedbackSummary};

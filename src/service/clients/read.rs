@@ -31,6 +31,8 @@ use crate::service::communications::read::{
     CommunicationFilter, conditions as communication_conditions,
 };
 use crate::service::contacts::read::{ContactFilter, conditions as contact_conditions};
+use crate::service::feedback::{FeedbackFilter, conditions as feedback_conditions};
+use crate::service::jobs::read::{ClientJobFilter, link_conditions};
 use crate::service::notes::read::{NoteFilter, conditions as note_conditions};
 use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::service::search::{child_of_client_exists, like_pattern};
@@ -72,6 +74,14 @@ pub struct ClientFilter {
     pub communications_some: Option<CommunicationFilter>,
     /// Clients with no communication matching this filter.
     pub communications_none: Option<CommunicationFilter>,
+    /// Clients with at least one job link matching this filter.
+    pub jobs_some: Option<ClientJobFilter>,
+    /// Clients with no job link matching this filter.
+    pub jobs_none: Option<ClientJobFilter>,
+    /// Clients with at least one feedback row matching this filter.
+    pub feedback_some: Option<FeedbackFilter>,
+    /// Clients with no feedback row matching this filter.
+    pub feedback_none: Option<FeedbackFilter>,
 }
 
 /// A field clients can be ordered by.
@@ -408,7 +418,10 @@ fn relation_filters(
     scope: &TenantScope,
     f: &ClientFilter,
 ) -> AppResult<Vec<SimpleExpr>> {
-    use entity::{client_communication as comm, client_note as note};
+    use entity::{
+        client_communication as comm, client_feedback as fb, client_job_assignment as link,
+        client_note as note,
+    };
     let mut out = Vec::new();
     let mut add =
         |exists: SimpleExpr, some: bool| out.push(if some { exists } else { exists.not() });
@@ -444,6 +457,26 @@ fn relation_filters(
             let conditions = communication_conditions(scope, filter);
             add(
                 child_of_client_exists::<comm::Entity>(comm::Column::ClientId, conditions),
+                some,
+            );
+        }
+    }
+    for (filter, some) in [(&f.jobs_some, true), (&f.jobs_none, false)] {
+        if let Some(filter) = filter {
+            scope.require(Permission::JobsRead, "filter.jobs")?;
+            let conditions = link_conditions(scope, filter);
+            add(
+                child_of_client_exists::<link::Entity>(link::Column::ClientId, conditions),
+                some,
+            );
+        }
+    }
+    for (filter, some) in [(&f.feedback_some, true), (&f.feedback_none, false)] {
+        if let Some(filter) = filter {
+            scope.require(Permission::FeedbackRead, "filter.feedback")?;
+            let conditions = feedback_conditions(scope, filter);
+            add(
+                child_of_client_exists::<fb::Entity>(fb::Column::ClientId, conditions),
                 some,
             );
         }

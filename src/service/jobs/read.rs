@@ -171,7 +171,7 @@ fn link_col(c: link::Column) -> SimpleExpr {
     Expr::col((link::Entity, c))
 }
 
-fn link_conditions(scope: &TenantScope, f: &ClientJobFilter) -> Condition {
+pub(crate) fn link_conditions(scope: &TenantScope, f: &ClientJobFilter) -> Condition {
     let mut all = Condition::all().add(link_col(link::Column::TenantId).eq(scope.tenant_id()));
     if f.active_only {
         all = all.add(link_col(link::Column::IsActive).eq(true));
