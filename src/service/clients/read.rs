@@ -418,70 +418,84 @@ fn relation_filters(
     scope: &TenantScope,
     f: &ClientFilter,
 ) -> AppResult<Vec<SimpleExpr>> {
+    use Permission::*;
     use entity::{
         client_communication as comm, client_feedback as fb, client_job_assignment as link,
         client_note as note,
     };
     let mut out = Vec::new();
-    let mut add =
-        |exists: SimpleExpr, some: bool| out.push(if some { exists } else { exists.not() });
-    for (filter, some) in [(&f.contacts_some, true), (&f.contacts_none, false)] {
-        if let Some(filter) = filter {
-            scope.require(Permission::ContactsRead, "filter.contacts")?;
-            let conditions = contact_conditions(scope, filter);
-            add(
-                child_of_client_exists::<client_contact::Entity>(
-                    client_contact::Column::ClientId,
-                    conditions,
-                ),
-                some,
-            );
-        }
-    }
-    for (filter, some) in [(&f.notes_some, true), (&f.notes_none, false)] {
-        if let Some(filter) = filter {
-            scope.require(Permission::NotesRead, "filter.notes")?;
-            let conditions = note_conditions(backend, scope, filter);
-            add(
-                child_of_client_exists::<note::Entity>(note::Column::ClientId, conditions),
-                some,
-            );
-        }
-    }
-    for (filter, some) in [
-        (&f.communications_some, true),
-        (&f.communications_none, false),
-    ] {
-        if let Some(filter) = filter {
-            scope.require(Permission::CommunicationsRead, "filter.communications")?;
-            let conditions = communication_conditions(scope, filter);
-            add(
-                child_of_client_exists::<comm::Entity>(comm::Column::ClientId, conditions),
-                some,
-            );
-        }
-    }
-    for (filter, some) in [(&f.jobs_some, true), (&f.jobs_none, false)] {
-        if let Some(filter) = filter {
-            scope.require(Permission::JobsRead, "filter.jobs")?;
-            let conditions = link_conditions(scope, filter);
-            add(
-                child_of_client_exists::<link::Entity>(link::Column::ClientId, conditions),
-                some,
-            );
-        }
-    }
-    for (filter, some) in [(&f.feedback_some, true), (&f.feedback_none, false)] {
-        if let Some(filter) = filter {
-            scope.require(Permission::FeedbackRead, "filter.feedback")?;
-            let conditions = feedback_conditions(scope, filter);
-            add(
-                child_of_client_exists::<fb::Entity>(fb::Column::ClientId, conditions),
-                some,
-            );
-        }
-    }
+    let contacts = (&f.contacts_some, &f.contacts_none);
+    relation::<_, client_contact::Entity>(
+        scope,
+        contacts,
+        ContactsRead,
+        "filter.contacts",
+        client_contact::Column::ClientId,
+        |c| contact_conditions(scope, c),
+        &mut out,
+    )?;
+    let notes = (&f.notes_some, &f.notes_none);
+    relation::<_, note::Entity>(
+        scope,
+        notes,
+        NotesRead,
+        "filter.notes",
+        note::Column::ClientId,
+        |n| note_conditions(backend, scope, n),
+        &mut out,
+    )?;
+    let communications = (&f.communications_some, &f.communications_none);
+    relation::<_, comm::Entity>(
+        scope,
+        communications,
+        CommunicationsRead,
+        "filter.communications",
+        comm::Column::ClientId,
+        |c| communication_conditions(scope, c),
+        &mut out,
+    )?;
+    let jobs = (&f.jobs_some, &f.jobs_none);
+    relation::<_, link::Entity>(
+        scope,
+        jobs,
+        JobsRead,
+        "filter.jobs",
+        link::Column::ClientId,
+        |j| link_conditions(scope, j),
+        &mut out,
+    )?;
+    let feedback = (&f.feedback_some, &f.feedback_none);
+    relation::<_, fb::Entity>(
+        scope,
+        feedback,
+        FeedbackRead,
+        "filter.feedback",
+        fb::Column::ClientId,
+        |r| feedback_conditions(scope, r),
+        &mut out,
+    )?;
     Ok(out)
+}
+
+/// Adds the `some` / `none` EXISTS conditions of one child table to `out`, after
+/// checking the caller may read that table.
+fn relation<F, E: sea_orm::EntityTrait>(
+    scope: &TenantScope,
+    (some, none): (&Option<F>, &Option<F>),
+    permission: Permission,
+    field: &str,
+    parent: E::Column,
+    conditions: impl Fn(&F) -> sea_orm::Condition,
+    out: &mut Vec<SimpleExpr>,
+) -> AppResult<()> {
+    for (filter, wanted) in [(some, true), (none, false)] {
+        if let Some(filter) = filter {
+            scope.require(permission, field)?;
+            let exists = child_of_client_exists::<E>(parent, conditions(filter));
+            out.push(if wanted { exists } else { exists.not() });
+        }
+    }
+    Ok(())
 }
 
 fn cents(amount: f64) -> i64 {
