@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthContext;
 use crate::db::Db;
-use crate::error::AppError;
+use crate::error::{AppError, LoadError};
 use crate::graphql::loaders::{
     ActiveLinkLoader, ApplicationsOfJob, ClientLoader, CommunicationsOfClient, ContactLoader,
     ContactsOfClient, CountsLoader, FeedbackOfClient, FeedbackSummaryLoader, JobLinksOfClient,
@@ -112,6 +112,19 @@ impl Loaders {
         };
         DataLoader::new(loader, tokio::spawn).delay(self.delay)
     }
+}
+
+/// One row by id through the request's tenant-bound loader `L` (batched with every other
+/// parent asking at the same time). No id, or a row the loader cannot see (another
+/// tenant's, a deleted one), gives `None`.
+pub async fn load<L>(ctx: &Context<'_>, id: impl Into<Option<Uuid>>) -> Result<Option<L::Value>>
+where
+    L: Loader<Uuid, Error = LoadError>,
+{
+    let Some(id) = id.into() else {
+        return Ok(None);
+    };
+    Ok(ctx.data::<DataLoader<L>>()?.load_one(id).await?)
 }
 
 /// The process-wide database handle.

@@ -26,37 +26,52 @@ use crate::service::nested::{ChildPage, NestedPage, group_by_args};
 use crate::service::notes::read as notes;
 use crate::service::{TenantScope, users};
 
-/// Users by id, within one tenant.
-pub struct UserLoader {
-    pub db: Db,
-    pub scope: TenantScope,
+/// A loader of rows by a key, with a service function that fetches the rows of many keys
+/// in one statement and the key each row answers.
+macro_rules! rows_loader {
+    ($(#[$meta:meta])* $name:ident, $row:ty, $fetch:path, |$r:ident| $key:expr) => {
+        $(#[$meta])*
+        pub struct $name {
+            pub db: Db,
+            pub scope: TenantScope,
+        }
+
+        impl Loader<Uuid> for $name {
+            type Value = $row;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $row>, Self::Error> {
+                let rows = $fetch(&self.db, &self.scope, keys).await?;
+                Ok(rows.into_iter().map(|$r| ($key, $r)).collect())
+            }
+        }
+    };
 }
 
-impl Loader<Uuid> for UserLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, Self::Error> {
-        let rows = users::by_ids(&self.db, &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
-    }
-}
-
-/// Live clients by id, within one tenant.
-pub struct ClientLoader {
-    pub db: Db,
-    pub scope: TenantScope,
-}
-
-impl Loader<Uuid> for ClientLoader {
-    type Value = client::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, client::Model>, Self::Error> {
-        let rows = clients::by_ids(&self.db, &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
+rows_loader!(
+    /// Users by id, within one tenant.
+    UserLoader, user::Model, users::by_ids, |u| u.id
+);
+rows_loader!(
+    /// Live clients by id, within one tenant.
+    ClientLoader, client::Model, clients::by_ids, |c| c.id
+);
+rows_loader!(
+    /// Live contacts by id, within one tenant.
+    ContactLoader, client_contact::Model, contacts::by_ids, |c| c.id
+);
+rows_loader!(
+    /// The active primary contact of each client.
+    PrimaryContactLoader, client_contact::Model, contacts::primaries, |c| c.client_id
+);
+rows_loader!(
+    /// Jobs by id, within one tenant.
+    JobLoader, job::Model, jobs::by_ids, |j| j.id
+);
+rows_loader!(
+    /// The active client link of each job.
+    ActiveLinkLoader, client_job_assignment::Model, jobs::active_links, |l| l.job_id
+);
 
 /// A list nested under a parent (a client, a job), paged per parent by a [`PagesLoader`] and counted per
 /// client by a [`CountsLoader`].
@@ -264,22 +279,6 @@ impl Loader<(Uuid, SummaryRange)> for FeedbackSummaryLoader {
     }
 }
 
-/// Jobs by id, within one tenant.
-pub struct JobLoader {
-    pub db: Db,
-    pub scope: TenantScope,
-}
-
-impl Loader<Uuid> for JobLoader {
-    type Value = job::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, job::Model>, Self::Error> {
-        let rows = jobs::by_ids(&self.db, &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|j| (j.id, j)).collect())
-    }
-}
-
 /// Applications per stage of each job.
 pub struct PipelineLoader {
     pub db: Db,
@@ -292,59 +291,5 @@ impl Loader<Uuid> for PipelineLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         Ok(jobs::pipelines(&self.db, &self.scope, keys).await?)
-    }
-}
-
-/// The active client link of each job.
-pub struct ActiveLinkLoader {
-    pub db: Db,
-    pub scope: TenantScope,
-}
-
-impl Loader<Uuid> for ActiveLinkLoader {
-    type Value = client_job_assignment::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = jobs::active_links(&self.db, &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|l| (l.job_id, l)).collect())
-    }
-}
-
-/// Live contacts by id, within one tenant.
-pub struct ContactLoader {
-    pub db: Db,
-    pub scope: TenantScope,
-}
-
-impl Loader<Uuid> for ContactLoader {
-    type Value = client_contact::Model;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[Uuid],
-    ) -> Result<HashMap<Uuid, client_contact::Model>, Self::Error> {
-        let rows = contacts::by_ids(&self.db, &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
-
-/// The active primary contact of each client.
-pub struct PrimaryContactLoader {
-    pub db: Db,
-    pub scope: TenantScope,
-}
-
-impl Loader<Uuid> for PrimaryContactLoader {
-    type Value = client_contact::Model;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[Uuid],
-    ) -> Result<HashMap<Uuid, client_contact::Model>, Self::Error> {
-        let rows = contacts::primaries(&self.db, &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|c| (c.client_id, c)).collect())
     }
 }

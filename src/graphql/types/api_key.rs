@@ -1,10 +1,10 @@
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::api_key;
 
 use super::{User, stored_role};
 use crate::auth::Role;
+use crate::graphql::context;
 use crate::graphql::loaders::UserLoader;
 
 /// A partner credential. The secret is shown once, at creation, and never stored.
@@ -40,12 +40,7 @@ impl ApiKey {
     }
     /// Who created the key.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.created_by else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<UserLoader>>()?
-            .load_one(id)
+        Ok(context::load::<UserLoader>(ctx, self.0.created_by)
             .await?
             .map(User))
     }

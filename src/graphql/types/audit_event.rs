@@ -1,4 +1,3 @@
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
@@ -43,11 +42,9 @@ impl AuditEvent {
     /// The acting user, when a user acted.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match (ActorKind::parse(&self.0.actor_kind), self.0.actor_id) {
-            (ActorKind::User, Some(id)) => Ok(ctx
-                .data::<DataLoader<UserLoader>>()?
-                .load_one(id)
-                .await?
-                .map(User)),
+            (ActorKind::User, Some(id)) => {
+                Ok(context::load::<UserLoader>(ctx, id).await?.map(User))
+            }
             _ => Ok(None),
         }
     }

@@ -160,23 +160,13 @@ impl Client {
     }
     /// The user responsible for the account.
     async fn account_manager(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.account_manager_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<UserLoader>>()?
-            .load_one(id)
+        Ok(context::load::<UserLoader>(ctx, self.0.account_manager_id)
             .await?
             .map(User))
     }
     /// The parent company, if this client is a subsidiary.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
-        let Some(id) = self.0.parent_client_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<ClientLoader>>()?
-            .load_one(id)
+        Ok(context::load::<ClientLoader>(ctx, self.0.parent_client_id)
             .await?
             .map(Client))
     }
@@ -366,9 +356,7 @@ impl Client {
     /// The active primary contact, if any. Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]
     async fn primary_contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
-        Ok(ctx
-            .data::<DataLoader<PrimaryContactLoader>>()?
-            .load_one(self.0.id)
+        Ok(context::load::<PrimaryContactLoader>(ctx, self.0.id)
             .await?
             .map(Contact))
     }

@@ -1,4 +1,3 @@
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_communication;
@@ -69,44 +68,27 @@ impl Communication {
     }
     /// Who logged it.
     async fn logged_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.logged_by else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<UserLoader>>()?
-            .load_one(id)
+        Ok(context::load::<UserLoader>(ctx, self.0.logged_by)
             .await?
             .map(User))
     }
     /// The client.
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
-        Ok(ctx
-            .data::<DataLoader<ClientLoader>>()?
-            .load_one(self.0.client_id)
+        Ok(context::load::<ClientLoader>(ctx, self.0.client_id)
             .await?
             .map(Client))
     }
     /// The job the exchange was about, if any. Requires `jobs:read`.
     #[graphql(guard = "require(Permission::JobsRead)")]
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
-        let Some(id) = self.0.job_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<JobLoader>>()?
-            .load_one(id)
+        Ok(context::load::<JobLoader>(ctx, self.0.job_id)
             .await?
             .map(Job))
     }
     /// The contact it was with, if any (and still live). Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]
     async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
-        let Some(id) = self.0.contact_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<ContactLoader>>()?
-            .load_one(id)
+        Ok(context::load::<ContactLoader>(ctx, self.0.contact_id)
             .await?
             .map(Contact))
     }

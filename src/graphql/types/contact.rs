@@ -1,4 +1,3 @@
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::client_contact;
@@ -92,9 +91,7 @@ impl Contact {
     }
     /// The contact's client.
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
-        Ok(ctx
-            .data::<DataLoader<ClientLoader>>()?
-            .load_one(self.0.client_id)
+        Ok(context::load::<ClientLoader>(ctx, self.0.client_id)
             .await?
             .map(Client))
     }

@@ -1,4 +1,3 @@
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_feedback;
@@ -6,6 +5,7 @@ use uuid::Uuid;
 
 use super::User;
 use crate::graphql::connection::nested_total;
+use crate::graphql::context;
 use crate::graphql::loaders::{FeedbackOfClient, UserLoader};
 use crate::service::feedback::{self, FeedbackFilter};
 
@@ -52,24 +52,19 @@ impl Feedback {
     }
     /// Who finalized it (a manager).
     async fn finalized_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.finalized_by).await
+        Ok(context::load::<UserLoader>(ctx, self.0.finalized_by)
+            .await?
+            .map(User))
     }
     /// Who submitted it.
     async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.submitted_by).await
+        Ok(context::load::<UserLoader>(ctx, self.0.submitted_by)
+            .await?
+            .map(User))
     }
     async fn version(&self) -> i32 {
         self.0.version
     }
-}
-
-async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(ctx
-        .data::<DataLoader<UserLoader>>()?
-        .load_one(id)
-        .await?
-        .map(User))
 }
 
 /// Average ratings (1-5) of a set of submissions.

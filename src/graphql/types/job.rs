@@ -1,5 +1,4 @@
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{client_job_assignment, job, job_application};
@@ -76,24 +75,16 @@ impl Job {
     }
     /// The client the job is actively linked to, if any.
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
-        let Some(link) = ctx
-            .data::<DataLoader<ActiveLinkLoader>>()?
-            .load_one(self.0.id)
-            .await?
-        else {
+        let Some(link) = context::load::<ActiveLinkLoader>(ctx, self.0.id).await? else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<DataLoader<ClientLoader>>()?
-            .load_one(link.client_id)
+        Ok(context::load::<ClientLoader>(ctx, link.client_id)
             .await?
             .map(Client))
     }
     /// How many applications are in each stage now.
     async fn pipeline(&self, ctx: &Context<'_>) -> Result<Pipeline> {
-        let counts = ctx
-            .data::<DataLoader<PipelineLoader>>()?
-            .load_one(self.0.id)
+        let counts = context::load::<PipelineLoader>(ctx, self.0.id)
             .await?
             .unwrap_or_default();
         let n = |s| counts.get(&s).copied().unwrap_or(0);
@@ -186,9 +177,7 @@ impl Application {
     }
     /// The job applied to.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
-        Ok(ctx
-            .data::<DataLoader<JobLoader>>()?
-            .load_one(self.0.job_id)
+        Ok(context::load::<JobLoader>(ctx, self.0.job_id)
             .await?
             .map(Job))
     }
@@ -228,7 +217,9 @@ impl JobAssignment {
     }
     /// Who linked it.
     async fn assigned_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.assigned_by).await
+        Ok(context::load::<UserLoader>(ctx, self.0.assigned_by)
+            .await?
+            .map(User))
     }
     /// When it was unlinked.
     async fn unassigned_at(&self) -> Option<DateTime<Utc>> {
@@ -236,31 +227,20 @@ impl JobAssignment {
     }
     /// Who unlinked it.
     async fn unassigned_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.unassigned_by).await
+        Ok(context::load::<UserLoader>(ctx, self.0.unassigned_by)
+            .await?
+            .map(User))
     }
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
-        Ok(ctx
-            .data::<DataLoader<JobLoader>>()?
-            .load_one(self.0.job_id)
+        Ok(context::load::<JobLoader>(ctx, self.0.job_id)
             .await?
             .map(Job))
     }
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
-        Ok(ctx
-            .data::<DataLoader<ClientLoader>>()?
-            .load_one(self.0.client_id)
+        Ok(context::load::<ClientLoader>(ctx, self.0.client_id)
             .await?
             .map(Client))
     }
-}
-
-async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(ctx
-        .data::<DataLoader<UserLoader>>()?
-        .load_one(id)
-        .await?
-        .map(User))
 }
 
 /// Totals of a job list, computed only when selected.

@@ -1,4 +1,3 @@
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::client_note;
@@ -70,32 +69,20 @@ impl Note {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.author_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<UserLoader>>()?
-            .load_one(id)
+        Ok(context::load::<UserLoader>(ctx, self.0.author_id)
             .await?
             .map(User))
     }
     /// The client the note is about.
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
-        Ok(ctx
-            .data::<DataLoader<ClientLoader>>()?
-            .load_one(self.0.client_id)
+        Ok(context::load::<ClientLoader>(ctx, self.0.client_id)
             .await?
             .map(Client))
     }
     /// The contact the note is about, if any (and still live). Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]
     async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
-        let Some(id) = self.0.contact_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<DataLoader<ContactLoader>>()?
-            .load_one(id)
+        Ok(context::load::<ContactLoader>(ctx, self.0.contact_id)
             .await?
             .map(Contact))
     }
