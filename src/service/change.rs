@@ -44,6 +44,27 @@ impl FieldChanges {
         self.set(field, Value::Null, to)
     }
 
+    /// Every field of a new record as its initial value (`fields` is the record's
+    /// snapshot, e.g. a service's `fields(&model)`).
+    pub fn created(fields: Vec<(&'static str, Value)>) -> Self {
+        fields
+            .into_iter()
+            .fold(Self::new(), |changes, (field, value)| {
+                changes.initial(field, value)
+            })
+    }
+
+    /// The fields that differ between two snapshots of a record taken by the same
+    /// function (same fields, same order).
+    pub fn between(before: Vec<(&'static str, Value)>, after: Vec<(&'static str, Value)>) -> Self {
+        before
+            .into_iter()
+            .zip(after)
+            .fold(Self::new(), |changes, ((field, old), (_, new))| {
+                changes.set(field, old, new)
+            })
+    }
+
     /// Records that a secret field changed, without any value.
     pub fn secret(mut self, field: &str) -> Self {
         self.0.insert(field.to_owned(), json!({ "changed": true }));

@@ -142,19 +142,15 @@ async fn save(
     current: Option<&feedback::Model>,
     mut next: feedback::Model,
 ) -> AppResult<feedback::Model> {
-    let mut changes = FieldChanges::new();
+    let changes;
     let saved = match current {
         None => {
-            for (field, value) in fields(&next) {
-                changes = changes.initial(field, value);
-            }
+            changes = FieldChanges::created(fields(&next));
             let active: feedback::ActiveModel = next.into();
             active.reset_all().insert(txn).await?
         }
         Some(current) => {
-            for ((field, old), (_, new)) in fields(current).into_iter().zip(fields(&next)) {
-                changes = changes.set(field, old, new);
-            }
+            changes = FieldChanges::between(fields(current), fields(&next));
             if changes.is_empty() {
                 return Ok(current.clone());
             }

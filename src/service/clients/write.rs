@@ -364,10 +364,8 @@ pub async fn create_in(
         .insert(txn)
         .await?;
     }
-    let mut changes = FieldChanges::new().initial("clientCode", &created.client_code);
-    for (field, value) in draft_fields(&draft) {
-        changes = changes.initial(field, value);
-    }
+    let mut changes =
+        FieldChanges::created(draft_fields(&draft)).initial("clientCode", &created.client_code);
     if tax_id.is_some() {
         changes = changes.secret("taxId");
     }
@@ -433,10 +431,7 @@ pub async fn update_in(
     let after = before.clone().apply(patch)?;
     check_references(txn, scope, Some(&current), &after).await?;
     check_duplicates(txn, scope, Some(id), &after).await?;
-    let mut changes = FieldChanges::new();
-    for ((field, old), (_, new)) in draft_fields(&before).into_iter().zip(draft_fields(&after)) {
-        changes = changes.set(field, old, new);
-    }
+    let mut changes = FieldChanges::between(draft_fields(&before), draft_fields(&after));
     if !tax_id.is_keep() {
         changes = changes.secret("taxId");
     }

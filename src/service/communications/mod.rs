@@ -18,8 +18,8 @@ use uuid::Uuid;
 use super::change::{self, Change, FieldChanges};
 use super::clients::Patch;
 use super::clients::read::get_in as live_client;
+use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
-use super::notes::check_contact;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -205,19 +205,15 @@ async fn save(
     current: Option<&client_communication::Model>,
     mut next: client_communication::Model,
 ) -> AppResult<client_communication::Model> {
-    let mut changes = FieldChanges::new();
+    let changes;
     let saved = match current {
         None => {
-            for (field, value) in fields(&next) {
-                changes = changes.initial(field, value);
-            }
+            changes = FieldChanges::created(fields(&next));
             let active: client_communication::ActiveModel = next.into();
             active.reset_all().insert(txn).await?
         }
         Some(current) => {
-            for ((field, old), (_, new)) in fields(current).into_iter().zip(fields(&next)) {
-                changes = changes.set(field, old, new);
-            }
+            changes = FieldChanges::between(fields(current), fields(&next));
             if changes.is_empty() {
                 return Ok(current.clone());
             }

@@ -213,6 +213,25 @@ async fn check_email(
     }
 }
 
+/// Refuses a contact that is not a live contact of `client_id` (NOT_FOUND, as for an id
+/// of another tenant).
+pub(crate) async fn check_of_client(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    contact_id: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(id) = contact_id else { return Ok(()) };
+    scope
+        .find_by_id::<client_contact::Entity>(id)
+        .filter(client_contact::Column::ClientId.eq(client_id))
+        .filter(client_contact::Column::DeletedAt.is_null())
+        .one(txn)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("contact"))
+}
+
 /// Clears the primary flag of the client's other contacts.
 async fn clear_primary(
     txn: &DatabaseTransaction,
@@ -284,10 +303,7 @@ pub(crate) async fn add_in(
     if primary {
         clear_primary(txn, scope, client_id, model.id).await?;
     }
-    let mut changes = FieldChanges::new();
-    for (field, value) in fields(&model) {
-        changes = changes.initial(field, value);
-    }
+    let changes = FieldChanges::created(fields(&model));
     let active: client_contact::ActiveModel = model.into();
     let created = active.reset_all().insert(txn).await?;
     record(txn, scope, "contact.created", &created, changes).await?;
@@ -340,10 +356,7 @@ async fn update_in(
         next.is_primary = primary && next.is_active;
     }
     check_email(txn, scope, &next).await?;
-    let mut changes = FieldChanges::new();
-    for ((field, old), (_, new)) in fields(&current).into_iter().zip(fields(&next)) {
-        changes = changes.set(field, old, new);
-    }
+    let changes = FieldChanges::between(fields(&current), fields(&next));
     if changes.is_empty() {
         return Ok(current);
     }

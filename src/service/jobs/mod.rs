@@ -174,10 +174,7 @@ pub(crate) async fn save(
     current: &job::Model,
     mut next: job::Model,
 ) -> AppResult<job::Model> {
-    let mut changes = FieldChanges::new();
-    for ((field, old), (_, new)) in fields(current).into_iter().zip(fields(&next)) {
-        changes = changes.set(field, old, new);
-    }
+    let changes = FieldChanges::between(fields(current), fields(&next));
     if changes.is_empty() {
         return Ok(current.clone());
     }
@@ -216,10 +213,7 @@ pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<
                 version: 1,
             };
             apply(&mut model, patch)?;
-            let mut changes = FieldChanges::new();
-            for (field, value) in fields(&model) {
-                changes = changes.initial(field, value);
-            }
+            let changes = FieldChanges::created(fields(&model));
             let active: job::ActiveModel = model.into();
             let created = active.reset_all().insert(txn).await?;
             record(txn, &scope, "job.created", &created, changes).await?;

@@ -5,7 +5,7 @@
 pub mod read;
 
 use chrono::{DateTime, Utc};
-use entity::{client_contact, client_note};
+use entity::client_note;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use super::change::{self, Change, FieldChanges};
 use super::clients::Patch;
 use super::clients::input::normalize_tags;
 use super::clients::read::get_in as live_client;
+use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
 use super::{TenantScope, validate};
 use crate::db::Db;
@@ -149,25 +150,6 @@ fn fields(m: &client_note::Model) -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
-/// Refuses a contact that is not a live contact of `client_id` (NOT_FOUND, as for an id
-/// of another tenant).
-pub(crate) async fn check_contact(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-    contact_id: Option<Uuid>,
-) -> AppResult<()> {
-    let Some(id) = contact_id else { return Ok(()) };
-    scope
-        .find_by_id::<client_contact::Entity>(id)
-        .filter(client_contact::Column::ClientId.eq(client_id))
-        .filter(client_contact::Column::DeletedAt.is_null())
-        .one(txn)
-        .await?
-        .map(|_| ())
-        .ok_or(AppError::NotFound("contact"))
-}
-
 async fn record(
     txn: &DatabaseTransaction,
     scope: &TenantScope,
@@ -240,10 +222,7 @@ pub async fn create(
             };
             apply(&mut model, patch)?;
             check_contact(txn, &scope, client_id, model.contact_id).await?;
-            let mut changes = FieldChanges::new();
-            for (field, value) in fields(&model) {
-                changes = changes.initial(field, value);
-            }
+            let changes = FieldChanges::created(fields(&model));
             let active: client_note::ActiveModel = model.into();
             let created = active.reset_all().insert(txn).await?;
             record(txn, &scope, "note.created", &created, changes).await?;
@@ -278,10 +257,7 @@ pub async fn update(
             if next.contact_id != current.contact_id {
                 check_contact(txn, &scope, next.client_id, next.contact_id).await?;
             }
-            let mut changes = FieldChanges::new();
-            for ((field, old), (_, new)) in fields(&current).into_iter().zip(fields(&next)) {
-                changes = changes.set(field, old, new);
-            }
+            let changes = FieldChanges::between(fields(&current), fields(&next));
             if changes.is_empty() {
                 return Ok(current);
             }
