@@ -432,3 +432,66 @@ async fn everyone_reads_notes_but_only_writers_write_them() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_deleted_clients_contacts_and_notes_are_hidden_everywhere() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let gone = app.create_client(&admin, "Gone").await;
+    let contact = app
+        .ok_as(
+            &admin,
+            "mutation($c: ID!) { addContact(clientId: $c, input: {firstName: \"Ann\", lastName: \"Gone\"}) { id } }",
+            json!({ "c": gone }),
+        )
+        .await["addContact"]["id"]
+        .clone();
+    let kept = note(&app, &admin, &gone, json!({ "title": "Kept", "body": "b" })).await;
+    app.ok_as(
+        &admin,
+        "mutation($id: ID!) { deleteClient(id: $id) { id } }",
+        json!({ "id": gone }),
+    )
+    .await;
+    for (operation, vars) in [
+        (
+            "query($id: ID!) { contact(id: $id) { id } }",
+            json!({ "id": contact }),
+        ),
+        (
+            "mutation($id: ID!) { removeContact(id: $id) { id } }",
+            json!({ "id": contact }),
+        ),
+        (
+            "query($id: ID!) { note(id: $id) { id } }",
+            json!({ "id": kept["id"] }),
+        ),
+        (
+            "mutation($id: ID!) { updateNote(id: $id, expectedVersion: 1, input: {title: \"x\"}) { id } }",
+            json!({ "id": kept["id"] }),
+        ),
+        (
+            "mutation($id: ID!) { deleteNote(id: $id) { id } }",
+            json!({ "id": kept["id"] }),
+        ),
+    ] {
+        let body = app.graphql_as(&admin, operation, vars).await;
+        assert_eq!(
+            first_error_code(&body),
+            Some("NOT_FOUND"),
+            "{operation}: {body}"
+        );
+    }
+    let lists = app
+        .ok_as(
+            &admin,
+            "{ contacts { totalCount edges { node { id } } } notes { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        lists,
+        json!({ "contacts": { "totalCount": 0, "edges": [] }, "notes": { "totalCount": 0 } })
+    );
+}

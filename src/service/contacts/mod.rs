@@ -22,6 +22,7 @@ use super::clients::Patch;
 // Locking the live client row serialises primary-flag moves on one client.
 use super::clients::write::{locked_live as lock_client, refresh_search_text};
 use super::enums::stored_enum;
+use super::search::client_is_live;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -183,6 +184,10 @@ async fn live_contact(
     scope
         .find_by_id::<client_contact::Entity>(id)
         .filter(client_contact::Column::DeletedAt.is_null())
+        .filter(client_is_live(
+            scope,
+            Expr::col((client_contact::Entity, client_contact::Column::ClientId)),
+        ))
         .lock_exclusive()
         .one(txn)
         .await?

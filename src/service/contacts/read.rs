@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
 use crate::service::page::{Page, PageRequest};
-use crate::service::search::like_pattern;
+use crate::service::search::{client_is_live, like_pattern};
 
 /// Narrows a contact list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -150,17 +150,23 @@ pub async fn by_ids(
         .await?)
 }
 
-/// A live contact.
+/// A live contact of a live client.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_contact::Model> {
     scope
         .find_by_id::<client_contact::Entity>(id)
         .filter(Column::DeletedAt.is_null())
+        .filter(client_is_live(scope, col(Column::ClientId)))
         .one(db.conn())
         .await?
         .ok_or(AppError::NotFound("contact"))
 }
 
-/// Contacts across clients, oldest first (keyset on the time-ordered id).
+/// The conditions of a cross-client list: `filter`, and only live clients' contacts.
+fn listed(scope: &TenantScope, filter: &ContactFilter) -> Condition {
+    conditions(scope, filter).add(client_is_live(scope, col(Column::ClientId)))
+}
+
+/// Contacts across live clients, oldest first (keyset on the time-ordered id).
 pub async fn list(
     db: &Db,
     scope: &TenantScope,
@@ -168,7 +174,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> AppResult<Page<client_contact::Model>> {
     let mut query = client_contact::Entity::find()
-        .filter(conditions(scope, filter))
+        .filter(listed(scope, filter))
         .order_by_asc(Column::Id);
     if let Some(after) = page.after {
         query = query.filter(Column::Id.gt(after));
@@ -177,11 +183,11 @@ pub async fn list(
     Ok(Page::from_rows(rows, page))
 }
 
-/// How many contacts across clients match.
+/// How many contacts across live clients match.
 pub async fn count(db: &Db, scope: &TenantScope, filter: &ContactFilter) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(client_contact::Entity::find()
-        .filter(conditions(scope, filter))
+        .filter(listed(scope, filter))
         .count(db.conn())
         .await?)
 }

@@ -6,6 +6,7 @@ pub mod read;
 
 use chrono::{DateTime, Utc};
 use entity::client_note;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
@@ -16,6 +17,7 @@ use super::clients::input::normalize_tags;
 use super::clients::read::get_in as live_client;
 use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
+use super::search::client_is_live;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -175,6 +177,10 @@ async fn live_note(
     scope
         .find_by_id::<client_note::Entity>(id)
         .filter(client_note::Column::DeletedAt.is_null())
+        .filter(client_is_live(
+            scope,
+            Expr::col((client_note::Entity, client_note::Column::ClientId)),
+        ))
         .lock_exclusive()
         .one(txn)
         .await?

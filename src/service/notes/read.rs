@@ -206,12 +206,13 @@ pub async fn counts_by_client(
     nested::counts::<client_note::Entity>(db, Column::ClientId, conditions, client_ids).await
 }
 
-/// A live note.
+/// A live note of a live client.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_note::Model> {
     use sea_orm::ColumnTrait;
     scope
         .find_by_id::<client_note::Entity>(id)
         .filter(Column::DeletedAt.is_null())
+        .filter(search::client_is_live(scope, col(Column::ClientId)))
         .one(db.conn())
         .await?
         .ok_or(crate::error::AppError::NotFound("note"))
