@@ -38,9 +38,42 @@ pub struct Db {
     statements: Arc<AtomicU64>,
     /// When set, the text (values inlined) of every statement run; for the benchmark
     /// that replays a request's SQL directly.
-    recorded: Arc<std::sync::Mutex<Option<Vec<String>>>>,
+    recorded: Arc<StatementLog>,
     /// Serialises writers within this process; only set for SQLite.
     write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// The statements of a recording window (benchmark use). Off, it costs one atomic load
+/// per statement: the metric callback runs on every query of every connection.
+#[derive(Default)]
+struct StatementLog {
+    on: std::sync::atomic::AtomicBool,
+    lines: std::sync::Mutex<Vec<String>>,
+}
+
+impl StatementLog {
+    fn start(&self) {
+        if let Ok(mut lines) = self.lines.lock() {
+            lines.clear();
+        }
+        self.on.store(true, Ordering::SeqCst);
+    }
+
+    fn push(&self, line: impl FnOnce() -> String) {
+        if self.on.load(Ordering::Relaxed)
+            && let Ok(mut lines) = self.lines.lock()
+        {
+            lines.push(line());
+        }
+    }
+
+    fn take(&self) -> Vec<String> {
+        self.on.store(false, Ordering::SeqCst);
+        self.lines
+            .lock()
+            .map(|mut lines| std::mem::take(&mut *lines))
+            .unwrap_or_default()
+    }
 }
 
 impl Db {
@@ -62,15 +95,11 @@ impl Db {
         let mut conn = Database::connect(options).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&statements);
-        let recorded: Arc<std::sync::Mutex<Option<Vec<String>>>> = Arc::default();
+        let recorded: Arc<StatementLog> = Arc::default();
         let recorder = Arc::clone(&recorded);
         conn.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut log) = recorder.lock()
-                && let Some(log) = log.as_mut()
-            {
-                log.push(info.statement.to_string());
-            }
+            recorder.push(|| info.statement.to_string());
         });
         let write_gate =
             (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
@@ -89,17 +118,12 @@ impl Db {
 
     /// Starts keeping the text of every statement run (until [`Db::take_recorded`]).
     pub fn record_statements(&self) {
-        if let Ok(mut log) = self.recorded.lock() {
-            *log = Some(Vec::new());
-        }
+        self.recorded.start();
     }
 
     /// The statements run since [`Db::record_statements`], and stops recording.
     pub fn take_recorded(&self) -> Vec<String> {
-        self.recorded
-            .lock()
-            .map(|mut log| log.take().unwrap_or_default())
-            .unwrap_or_default()
+        self.recorded.take()
     }
 
     /// The pool, for reads. Writes go through [`Db::write`].
