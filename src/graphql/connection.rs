@@ -23,14 +23,12 @@ where
     N: OutputType,
     F: ObjectType,
 {
-    let mut connection =
-        Connection::with_additional_fields(request.after.is_some(), page.has_next, fields);
-    connection.edges.extend(
-        page.items
-            .into_iter()
-            .map(|row| Edge::new(encode_cursor(id_of(&row)), wrap(row))),
-    );
-    connection
+    let rows = page
+        .items
+        .into_iter()
+        .map(|row| (encode_cursor(id_of(&row)), row))
+        .collect();
+    from_rows(rows, request.after.is_some(), page.has_next, wrap, fields)
 }
 
 /// The page a nested or keyset list asks for, `first` validated like every list's.

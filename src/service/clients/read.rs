@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_contact, client_tag};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, Value,
@@ -392,23 +392,11 @@ fn custom_field_condition(backend: DbBackend, key: &str, value: &Json) -> AppRes
 }
 
 fn tag_exists(scope: &TenantScope, tags: &[String]) -> SimpleExpr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(client_tag::Entity)
-            .and_where(
-                Expr::col((client_tag::Entity, client_tag::Column::TenantId)).eq(scope.tenant_id()),
-            )
-            .and_where(
-                Expr::col((client_tag::Entity, client_tag::Column::ClientId))
-                    .equals((client::Entity, client::Column::Id)),
-            )
-            .and_where(
-                Expr::col((client_tag::Entity, client_tag::Column::Tag))
-                    .is_in(tags.iter().cloned()),
-            )
-            .to_owned(),
-    )
+    let col = |c: client_tag::Column| Expr::col((client_tag::Entity, c));
+    let conditions = sea_orm::Condition::all()
+        .add(col(client_tag::Column::TenantId).eq(scope.tenant_id()))
+        .add(col(client_tag::Column::Tag).is_in(tags.iter().cloned()));
+    child_of_client_exists::<client_tag::Entity>(client_tag::Column::ClientId, conditions)
 }
 
 /// The `some` / `none` filters on related rows, each an EXISTS subquery; each needs
