@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `export-schema`.
+//! The command line: `serve` (the default), `migrate`, `tenant`, `analytics`, `token`,
+//! `healthcheck`, `export-schema`.
 
 use std::path::PathBuf;
 
@@ -38,6 +39,11 @@ pub enum Command {
     Tenant {
         #[command(subcommand)]
         action: TenantAction,
+    },
+    /// Client analytics.
+    Analytics {
+        #[command(subcommand)]
+        action: AnalyticsAction,
     },
     /// Mint an access token for a user (for scripts); prints only the token.
     Token {
@@ -132,4 +138,19 @@ pub enum MigrateAction {
     },
     /// List every migration and whether it is applied.
     Status,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AnalyticsAction {
+    /// Upsert one day's analytics row of every live client of every tenant, once (the
+    /// server's background task does the same daily). Safe to repeat or run
+    /// concurrently: there is one row per client per day.
+    Run {
+        /// The day the rows are filed under (default: today, UTC). The figures are the
+        /// clients' figures now.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }

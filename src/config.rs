@@ -212,6 +212,15 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_DOWNLOAD_URL_TTL_SECS", default_value_t = 300)]
     pub download_url_ttl_secs: i64,
 
+    /// Seconds between runs of the daily analytics task (it also runs at start-up);
+    /// 0 turns it off (e.g. on all but one instance, though several are safe).
+    #[arg(
+        long,
+        env = "CLIENTGRAPH_ANALYTICS_INTERVAL_SECS",
+        default_value_t = 86_400
+    )]
+    pub analytics_interval_secs: u64,
+
     /// Keys encrypting sensitive fields at rest: `id:base64-32-bytes[,id:key…]`, the first
     /// one active (older ones still decrypt). Required in production.
     #[arg(long, env = "CLIENTGRAPH_ENCRYPTION_KEYS", hide_env_values = true)]

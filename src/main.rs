@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clientgraph::auth::JwtKeys;
-use clientgraph::cli::{Cli, Command, MigrateAction, ServeArgs, TenantAction};
+use clientgraph::cli::{AnalyticsAction, Cli, Command, MigrateAction, ServeArgs, TenantAction};
 use clientgraph::config::AuthSettings;
 use clientgraph::db::Db;
 use clientgraph::service::tenants::{self, FirstAdmin};
@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
             migrate(action, &database.database_url).await
         }
         Some(Command::Tenant { action }) => tenant(action).await,
+        Some(Command::Analytics { action }) => analytics(action).await,
         Some(Command::Token {
             tenant,
             email,
@@ -110,6 +111,19 @@ async fn tenant(action: TenantAction) -> anyhow::Result<()> {
     if generated {
         println!("admin password: {password}");
     }
+    Ok(())
+}
+
+async fn analytics(action: AnalyticsAction) -> anyhow::Result<()> {
+    let AnalyticsAction::Run { date, database } = action;
+    let db = Db::connect(&database.database_url, 2).await?;
+    db.migrate_up().await?;
+    let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let report = clientgraph::service::insights::analytics::run(&db, date).await?;
+    println!(
+        "analytics for {}: {} clients in {} tenants",
+        report.date, report.clients, report.tenants
+    );
     Ok(())
 }
 

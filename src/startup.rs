@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::graphql::DownloadLinks;
 use crate::graphql::{SchemaSettings, build_schema};
 use crate::http::{AppState, HttpSettings, router};
+use crate::service::insights::analytics;
 use crate::service::sessions::Sessions;
 
 /// A built, bound application, ready to serve.
@@ -29,6 +30,8 @@ pub struct Application {
     db: Db,
     cipher: FieldCipher,
     grace: Duration,
+    /// Between runs of the daily analytics task; `None` when it is off.
+    analytics_interval: Option<Duration>,
 }
 
 impl Application {
@@ -92,6 +95,8 @@ impl Application {
             db,
             cipher,
             grace: Duration::from_secs(config.shutdown_grace_secs),
+            analytics_interval: (config.analytics_interval_secs > 0)
+                .then(|| Duration::from_secs(config.analytics_interval_secs)),
         })
     }
 
@@ -123,6 +128,10 @@ impl Application {
         self,
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Stopped with the server (aborted when this guard drops).
+        let _analytics = self
+            .analytics_interval
+            .map(|every| AbortOnDrop(analytics::spawn_daily(self.db.clone(), every)));
         let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
         let service = self
             .router
@@ -144,6 +153,15 @@ impl Application {
                 Ok(())
             }
         }
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

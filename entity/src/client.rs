@@ -52,6 +52,13 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,
+    /// OPEN jobs actively linked to the client; kept in step by every link, unlink and
+    /// job status change (so clients can be ordered by it).
+    pub open_jobs_count: i32,
+    /// The health score of the last analytics run (ordering only; `Client.healthScore`
+    /// is computed live).
+    pub health_score: Option<i16>,
+    pub health_scored_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

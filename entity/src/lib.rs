@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod audit_event;
 pub mod client;
 pub mod client_address;
+pub mod client_analytics;
 pub mod client_communication;
 pub mod client_contact;
 pub mod client_feedback;

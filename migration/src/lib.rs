@@ -14,6 +14,7 @@ mod m20261122_000004_create_contacts;
 mod m20261122_000005_create_notes_communications;
 mod m20261122_000006_create_jobs;
 mod m20261122_000007_create_feedback;
+mod m20261122_000008_create_client_analytics;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_notes_communications::Migration),
             Box::new(m20261122_000006_create_jobs::Migration),
             Box::new(m20261122_000007_create_feedback::Migration),
+            Box::new(m20261122_000008_create_client_analytics::Migration),
         ]
     }
 }

@@ -13,10 +13,10 @@ use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::{AppError, LoadError};
 use crate::graphql::loaders::{
-    ActiveLinkLoader, ApplicationsOfJob, ClientLoader, CommunicationsOfClient, ContactLoader,
-    ContactsOfClient, CountsLoader, FeedbackOfClient, FeedbackSummaryLoader, JobLinksOfClient,
-    JobLoader, NestedList, NotesOfClient, PagesLoader, PipelineLoader, PrimaryContactLoader,
-    UserLoader,
+    ActiveLinkLoader, ActivitiesLoader, AnalyticsLoader, ApplicationsOfJob, ClientLoader,
+    CommunicationsOfClient, ContactLoader, ContactsOfClient, CountsLoader, FeedbackOfClient,
+    FeedbackSummaryLoader, HealthInputsLoader, JobFiguresLoader, JobLinksOfClient, JobLoader,
+    NestedList, NotesOfClient, PagesLoader, PipelineLoader, PrimaryContactLoader, UserLoader,
 };
 use crate::service::TenantScope;
 
@@ -72,6 +72,10 @@ pub fn attach(
         .data(loaders.plain(|db, scope| JobLoader { db, scope }))
         .data(loaders.plain(|db, scope| PipelineLoader { db, scope }))
         .data(loaders.plain(|db, scope| ActiveLinkLoader { db, scope }))
+        .data(loaders.plain(|db, scope| JobFiguresLoader { db, scope }))
+        .data(loaders.plain(|db, scope| HealthInputsLoader { db, scope }))
+        .data(loaders.keyed(|db, scope| ActivitiesLoader { db, scope }))
+        .data(loaders.keyed(|db, scope| AnalyticsLoader { db, scope }))
         .data(scope)
 }
 

@@ -7,10 +7,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use entity::{
-    client, client_communication, client_contact, client_feedback, client_job_assignment,
-    client_note, job, job_application, user,
+    client, client_analytics, client_communication, client_contact, client_feedback,
+    client_job_assignment, client_note, job, job_application, user,
 };
 use uuid::Uuid;
 
@@ -20,6 +20,10 @@ use crate::service::clients::read as clients;
 use crate::service::communications::read as communications;
 use crate::service::contacts::read as contacts;
 use crate::service::feedback;
+use crate::service::insights::analytics;
+use crate::service::insights::dashboard::{self, Activity};
+use crate::service::insights::figures::{self, JobFigures};
+use crate::service::insights::health::{self, Inputs};
 use crate::service::jobs::applications::ApplicationStage;
 use crate::service::jobs::read as jobs;
 use crate::service::nested::{ChildPage, NestedPage, group_by_args};
@@ -251,8 +255,8 @@ nested_list!(
     |filter| filter
 );
 
-/// A date range of `Client.feedbackSummary`.
-pub type SummaryRange = (Option<NaiveDate>, Option<NaiveDate>);
+/// A range of days (`from`, `to`, inclusive, open-ended when absent).
+pub type DayRange = (Option<NaiveDate>, Option<NaiveDate>);
 
 /// Feedback summaries per client, one grouped statement per distinct range.
 pub struct FeedbackSummaryLoader {
@@ -260,14 +264,14 @@ pub struct FeedbackSummaryLoader {
     pub scope: TenantScope,
 }
 
-impl Loader<(Uuid, SummaryRange)> for FeedbackSummaryLoader {
+impl Loader<(Uuid, DayRange)> for FeedbackSummaryLoader {
     type Value = feedback::Summary;
     type Error = LoadError;
 
     async fn load(
         &self,
-        keys: &[(Uuid, SummaryRange)],
-    ) -> Result<HashMap<(Uuid, SummaryRange), Self::Value>, Self::Error> {
+        keys: &[(Uuid, DayRange)],
+    ) -> Result<HashMap<(Uuid, DayRange), Self::Value>, Self::Error> {
         let mut out = HashMap::new();
         for ((from, to), ids) in group_by_args(keys) {
             let mut summaries = feedback::summaries(&self.db, &self.scope, &ids, from, to).await?;
@@ -291,5 +295,96 @@ impl Loader<Uuid> for PipelineLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         Ok(jobs::pipelines(&self.db, &self.scope, keys).await?)
+    }
+}
+
+/// The recruiting figures of each client (dashboard), as of the batch's moment.
+pub struct JobFiguresLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for JobFiguresLoader {
+    type Value = JobFigures;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        Ok(figures::job_figures(&self.db, &self.scope, keys, Utc::now()).await?)
+    }
+}
+
+/// The health-score inputs of each client other than its recruiting figures (those come
+/// from [`JobFiguresLoader`], shared with the dashboard).
+pub struct HealthInputsLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for HealthInputsLoader {
+    type Value = Arc<Inputs>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let inputs =
+            health::inputs_without_jobs_by_ids(&self.db, &self.scope, keys, Utc::now()).await?;
+        Ok(inputs
+            .into_iter()
+            .map(|(id, i)| (id, Arc::new(i)))
+            .collect())
+    }
+}
+
+/// The newest activities of each client; the key's second part is how many.
+pub struct ActivitiesLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<(Uuid, usize)> for ActivitiesLoader {
+    type Value = Arc<Vec<Activity>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, usize)],
+    ) -> Result<HashMap<(Uuid, usize), Self::Value>, Self::Error> {
+        let now = Utc::now();
+        let mut out = HashMap::new();
+        for (first, ids) in group_by_args(keys) {
+            let mut lists =
+                dashboard::recent_activities(&self.db, &self.scope, &ids, first, now).await?;
+            for id in ids {
+                out.insert((id, first), Arc::new(lists.remove(&id).unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The daily analytics rows of each client in a range of days.
+pub struct AnalyticsLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<(Uuid, DayRange)> for AnalyticsLoader {
+    type Value = Arc<Vec<client_analytics::Model>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, DayRange)],
+    ) -> Result<HashMap<(Uuid, DayRange), Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for ((from, to), ids) in group_by_args(keys) {
+            let mut series = analytics::series(&self.db, &self.scope, &ids, from, to).await?;
+            for id in ids {
+                out.insert(
+                    (id, (from, to)),
+                    Arc::new(series.remove(&id).unwrap_or_default()),
+                );
+            }
+        }
+        Ok(out)
     }
 }

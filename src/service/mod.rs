@@ -11,6 +11,7 @@ pub mod communications;
 pub mod contacts;
 pub(crate) mod enums;
 pub mod feedback;
+pub mod insights;
 pub mod jobs;
 pub mod nested;
 pub mod notes;

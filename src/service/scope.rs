@@ -6,9 +6,9 @@
 //! which add the tenant filter; a row of another tenant is simply not found.
 
 use entity::{
-    api_key, audit_event, client, client_address, client_communication, client_contact,
-    client_feedback, client_job_assignment, client_note, client_tag, event_outbox, job,
-    job_application, refresh_token, revoked_token, user,
+    api_key, audit_event, client, client_address, client_analytics, client_communication,
+    client_contact, client_feedback, client_job_assignment, client_note, client_tag, event_outbox,
+    job, job_application, refresh_token, revoked_token, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -59,6 +59,7 @@ tenant_owned!(
     revoked_token,
     client,
     client_address,
+    client_analytics,
     client_contact,
     client_tag,
     client_note,

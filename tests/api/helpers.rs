@@ -15,7 +15,12 @@ use tokio::sync::oneshot;
 /// A fresh database for one test, removed when the test ends.
 pub enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another test app's database: nothing to remove.
+    Shared,
 }
 
 impl TestDatabase {
@@ -81,6 +86,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db: Db,
+    /// The database's URL (for running the binary's subcommands against it).
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the server is told to stop.
     pub database: TestDatabase,
@@ -122,6 +129,9 @@ pub async fn spawn_app_on(
     config.auth.jwt_secret = Some(TEST_JWT_SECRET.parse().unwrap());
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.db_max_connections = 5;
+    // Tests that want the daily analytics task turn it on; elsewhere its statements
+    // would only add noise (e.g. to statement counts).
+    config.analytics_interval_secs = 0;
     configure(&mut config);
     let app = Application::build(config)
         .await
@@ -136,6 +146,7 @@ pub async fn spawn_app_on(
         addr,
         client: reqwest::Client::builder().build().unwrap(),
         db,
+        database_url: database_url.to_owned(),
         shutdown: Some(tx),
         database,
     }

@@ -14,6 +14,7 @@ mod database;
 mod feedback;
 mod graphiql;
 mod graphql_http;
+mod insights;
 mod jobs;
 mod limits_and_errors;
 mod nested_view;

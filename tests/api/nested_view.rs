@@ -80,3 +80,67 @@ async fn the_nested_view_costs_the_same_number_of_statements_for_1_10_50_and_100
     // communications' contacts.
     assert_eq!(counts[0], 10, "{counts:?}");
 }
+
+const FULL: &str = "query($n: Int!) { clients(first: $n, orderBy: [{field: NAME}]) { edges { node { name contacts(first: 10) { edges { node { fullName } } } notes(first: 5) { edges { node { title } } } communications(first: 5) { edges { node { subject } } } jobs(first: 5) { totalCount edges { node { title pipeline { applied hired } applications(first: 3) { totalCount edges { node { candidateName stage } } } } } } feedbackSummary { count averages { overallSatisfaction } } healthScore { score band components { engagement activity risk } } dashboard { activeJobs totalCandidates hires pipeline { applied } recentActivities(first: 5) { kind } followUpsDue { totalCount } } } } } }";
+
+#[tokio::test]
+async fn the_full_view_with_jobs_feedback_health_and_dashboard_costs_the_same_for_1_10_and_50_clients()
+ {
+    let app = spawn_app_with(|c| c.dataloader_delay_ms = 50).await;
+    let tenant = app.create_tenant("acme").await;
+    let manager = app.token(&tenant, Role::Manager).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    for i in 0..50 {
+        let client = app
+            .ok_as(
+                &manager,
+                "mutation($i: CreateClientInput!) { createClient(input: $i) { id } }",
+                json!({ "i": { "name": format!("Client {i:03}"), "contacts": [{ "firstName": "Pat", "lastName": format!("P{i}"), "isPrimary": true }] } }),
+            )
+            .await["createClient"]["id"]
+            .clone();
+        let job = app
+            .ok_as(
+                &manager,
+                "mutation($t: String!) { createJob(input: {title: $t, status: OPEN, openings: 3}) { id } }",
+                json!({ "t": format!("Job {i}") }),
+            )
+            .await["createJob"]["id"]
+            .clone();
+        app.ok_as(
+            &manager,
+            "mutation($c: ID!, $j: ID!) { linkJob(clientId: $c, jobId: $j) { id } addApplication(jobId: $j, input: {candidateName: \"Ann\", qualityScore: 70}) { id } b: addApplication(jobId: $j, input: {candidateName: \"Bob\"}) { id } createNote(clientId: $c, input: {title: \"Hello\", body: \"b\"}) { id } logCommunication(clientId: $c, input: {communicationType: CALL, subject: \"Call\"}) { id } }",
+            json!({ "c": client, "j": job }),
+        )
+        .await;
+        app.ok_as(
+            &manager,
+            "mutation($c: ID!, $d: NaiveDate!) { submitFeedback(clientId: $c, input: {period: \"2026-Q4\", feedbackOn: $d, responsivenessRating: 4, communicationRating: 4, requirementsClarityRating: 4, decisionSpeedRating: 4, overallSatisfaction: 4}) { id } }",
+            json!({ "c": client, "d": today }),
+        )
+        .await;
+    }
+    let mut counts = Vec::new();
+    for n in [1, 10, 50] {
+        let before = app.db.statement_count();
+        let data = app.ok_as(&manager, FULL, json!({ "n": n })).await;
+        let edges = data["clients"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), n, "{data}");
+        assert!(
+            edges.iter().all(|e| {
+                let c = &e["node"];
+                let job = &c["jobs"]["edges"][0]["node"];
+                c["jobs"]["totalCount"] == 1
+                    && job["pipeline"]["applied"] == 2
+                    && job["applications"]["totalCount"] == 2
+                    && c["feedbackSummary"]["count"] == 1
+                    && c["healthScore"]["components"]["activity"] == 22
+                    && c["dashboard"]["totalCandidates"] == 2
+                    && c["dashboard"]["recentActivities"].as_array().unwrap().len() == 4
+            }),
+            "{data}"
+        );
+        counts.push(app.db.statement_count() - before);
+    }
+    assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
+}

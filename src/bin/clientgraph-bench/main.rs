@@ -1,6 +1,7 @@
-//! Benchmarks: the client list at a million rows (`seed`, `run`) and the nested client
+//! Benchmarks: the client list at a million rows (`seed`, `run`), the nested client
 //! view under concurrency against the raw-SQL floor (`seed-nested`, `nested`, see
-//! `nested.rs`).
+//! `nested.rs`) and the dashboard of a big client (`seed-dashboard`, `dashboard`, see
+//! `dashboard.rs`).
 //!
 //! `clientgraph-bench seed` generates a `bench` tenant with N clients plus noise tenants,
 //! straight in SQL (`INSERT … SELECT`, no audit rows: this is load data, not history).
@@ -9,6 +10,7 @@
 //! in-process (parsing, validation, resolvers, SQL; no HTTP), prints p50/p95/p99 per
 //! query, and the database's plan of each statement.
 
+mod dashboard;
 mod nested;
 
 use std::sync::Arc;
@@ -88,6 +90,24 @@ enum Command {
         /// The server's database pool size.
         #[arg(long, default_value_t = 16)]
         db_max_connections: u32,
+        /// The full view: also jobs with their pipeline, the feedback summary and the
+        /// health score.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Generate the `dashboard` tenant: one client with 500 jobs and 20,000
+    /// applications among 999 smaller ones (PostgreSQL).
+    SeedDashboard,
+    /// Measure that client's dashboard and health score over HTTP (PostgreSQL).
+    Dashboard {
+        /// Sequential requests measured.
+        #[arg(long, default_value_t = 300)]
+        iterations: usize,
+        /// Concurrency levels, comma-separated, each run for `--seconds`.
+        #[arg(long, value_delimiter = ',', default_value = "4,16")]
+        concurrency: Vec<usize>,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
 }
 
@@ -466,12 +486,19 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Run { iterations } => run(db, iterations).await?,
         Command::SeedNested { clients } => nested::seed(&db, clients).await?,
+        Command::SeedDashboard => dashboard::seed(&db).await?,
+        Command::Dashboard {
+            iterations,
+            concurrency,
+            seconds,
+        } => dashboard::run(db, &cli.database_url, iterations, &concurrency, seconds).await?,
         Command::Nested {
             concurrency,
             seconds,
             pgbench,
             server,
             db_max_connections,
+            full,
         } => {
             let options = nested::Options {
                 database_url: cli.database_url.clone(),
@@ -480,6 +507,7 @@ async fn main() -> anyhow::Result<()> {
                 pgbench,
                 server,
                 db_max_connections,
+                full,
             };
             nested::run(db, options).await?
         }

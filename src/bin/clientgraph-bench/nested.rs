@@ -31,6 +31,10 @@ const TENANT: &str = "nested";
 /// notes and its 5 newest communications.
 pub const VIEW: &str = "{ clients(first: 50, orderBy: [{field: NAME}]) { edges { node { id name clientCode status contacts(first: 100) { edges { node { id fullName email role isPrimary } } } notes(first: 5) { edges { node { id title noteType interactionAt } } } communications(first: 5) { edges { node { id subject communicationType communicationAt } } } } } } }";
 
+/// The full view of issue 6: the same plus each client's jobs with their pipeline, the
+/// feedback summary and the live health score.
+pub const FULL_VIEW: &str = "{ clients(first: 50, orderBy: [{field: NAME}]) { edges { node { id name clientCode status contacts(first: 100) { edges { node { id fullName email role isPrimary } } } notes(first: 5) { edges { node { id title noteType interactionAt } } } communications(first: 5) { edges { node { id subject communicationType communicationAt } } } jobs(first: 5) { edges { node { id title status pipeline { applied screened shortlisted interviewed offered hired rejected } } } } feedbackSummary { count averages { overallSatisfaction } } healthScore { score band components { engagement financial activity communication risk } } } } } }";
+
 const JWT_SECRET: &str = "nested-bench-secret-nested-bench-secret";
 
 /// Adds 5 contacts, 10 notes and 10 communications to every client of the tenant.
@@ -58,8 +62,8 @@ pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(false);
     if has {
-        println!("{TENANT}: children already seeded");
-        return Ok(());
+        println!("{TENANT}: contacts, notes and communications already seeded");
+        return seed_jobs_and_feedback(db, tenant.id).await;
     }
     run("INSERT INTO client_contacts (id, tenant_id, client_id, first_name, last_name, full_name, email, role, \
          is_primary, is_billing, is_technical, is_active, do_not_contact, engagement_score, created_at, updated_at, version) \
@@ -85,9 +89,60 @@ pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
                 '[]'::json, k = 1, false, now(), now(), 1 \
          FROM clients c CROSS JOIN generate_series(1, 10) AS k WHERE c.tenant_id = $1")
         .await?;
-    db.conn().execute_unprepared("ANALYZE").await?;
     println!(
         "{TENANT}: {clients} clients × 5 contacts × 10 notes × 10 communications in {:.1?}",
+        started.elapsed()
+    );
+    seed_jobs_and_feedback(db, tenant.id).await
+}
+
+/// For the full view: one OPEN job per client with 10 applications, and 2 feedback rows.
+async fn seed_jobs_and_feedback(db: &Db, tenant_id: uuid::Uuid) -> anyhow::Result<()> {
+    let run = |sql: &'static str| {
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant_id.into()]);
+        async move { db.conn().execute_raw(statement).await }
+    };
+    let has = db
+        .conn()
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = $1) AS has",
+            [tenant_id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<bool>("", "has"))
+        .transpose()?
+        .unwrap_or(false);
+    if has {
+        println!("{TENANT}: jobs and feedback already seeded");
+        return Ok(());
+    }
+    let started = Instant::now();
+    run("WITH src AS (SELECT c.id AS client_id, gen_random_uuid() AS job_id FROM clients c WHERE c.tenant_id = $1), \
+         j AS (INSERT INTO jobs (id, tenant_id, title, employment_type, status, openings, opened_at, created_at, updated_at, version) \
+               SELECT job_id, $1, 'Engineer', 'FULL_TIME', 'OPEN', 2, now() - interval '20 days', now(), now(), 1 FROM src) \
+         INSERT INTO client_job_assignments (id, tenant_id, client_id, job_id, assigned_at, is_active, created_at, updated_at) \
+         SELECT gen_random_uuid(), $1, client_id, job_id, now() - interval '20 days', true, now(), now() FROM src")
+        .await?;
+    run("INSERT INTO job_applications (id, tenant_id, job_id, candidate_name, stage, quality_score, applied_at, \
+         stage_changed_at, created_at, updated_at, version) \
+         SELECT gen_random_uuid(), $1, l.job_id, 'Candidate ' || k, \
+                (ARRAY['APPLIED','SCREENED','SHORTLISTED','INTERVIEWED','OFFERED','REJECTED'])[1 + k % 6], \
+                (k * 37) % 101, now() - make_interval(days => k), now() - make_interval(days => k), now(), now(), 1 \
+         FROM client_job_assignments l CROSS JOIN generate_series(1, 10) AS k WHERE l.tenant_id = $1")
+        .await?;
+    run("INSERT INTO client_feedback (id, tenant_id, client_id, period, feedback_on, responsiveness_rating, \
+         communication_rating, requirements_clarity_rating, decision_speed_rating, overall_satisfaction, \
+         is_finalized, created_at, updated_at, version) \
+         SELECT gen_random_uuid(), $1, c.id, '2026-Q' || (2 + k), (now() - make_interval(days => 30 * k))::date, \
+                3 + k, 4, 3, 4, 3 + k, false, now(), now(), 1 \
+         FROM clients c CROSS JOIN generate_series(1, 2) AS k WHERE c.tenant_id = $1")
+        .await?;
+    run("UPDATE clients SET open_jobs_count = 1 WHERE tenant_id = $1").await?;
+    db.conn().execute_unprepared("ANALYZE").await?;
+    println!(
+        "{TENANT}: a job with 10 applications and 2 feedback rows per client in {:.1?}",
         started.elapsed()
     );
     Ok(())
@@ -113,14 +168,14 @@ impl Run {
 
 /// One keep-alive HTTP/1.1 connection posting the view (a minimal client: the load
 /// generator should cost as little as possible next to the server).
-struct Connection {
+pub struct Connection {
     reader: BufReader<TcpStream>,
     request: Vec<u8>,
 }
 
 impl Connection {
-    async fn open(addr: &str, token: &str) -> anyhow::Result<Self> {
-        let body = serde_json::json!({ "query": VIEW }).to_string();
+    pub async fn open(addr: &str, token: &str, query: &str) -> anyhow::Result<Self> {
+        let body = serde_json::json!({ "query": query }).to_string();
         let request = format!(
             "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
              Content-Type: application/json\r\nAccept: application/json\r\n\
@@ -136,7 +191,7 @@ impl Connection {
     }
 
     /// Sends the request and reads the whole response body.
-    async fn call(&mut self) -> anyhow::Result<Vec<u8>> {
+    pub async fn call(&mut self) -> anyhow::Result<Vec<u8>> {
         self.reader.get_mut().write_all(&self.request).await?;
         let mut line = String::new();
         let mut length = None;
@@ -170,13 +225,14 @@ impl Connection {
 async fn http_load(
     addr: &str,
     token: &str,
+    view: &str,
     concurrency: usize,
     duration: Duration,
 ) -> anyhow::Result<Run> {
     let mut tasks = Vec::new();
     let started = Instant::now();
     for _ in 0..concurrency {
-        let mut connection = Connection::open(addr, token).await?;
+        let mut connection = Connection::open(addr, token, view).await?;
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while started.elapsed() < duration {
@@ -310,6 +366,9 @@ pub struct Options {
     pub pgbench: Option<PathBuf>,
     pub server: Option<PathBuf>,
     pub db_max_connections: u32,
+    /// The full view (jobs, pipeline, feedback summary, health score) instead of the
+    /// contacts/notes/communications one.
+    pub full: bool,
 }
 
 pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
@@ -322,12 +381,13 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
         .await?
         .context("seed first")?;
 
+    let view = if options.full { FULL_VIEW } else { VIEW };
     // 1. The exact statements of one view, as a pgbench script.
     let config = clientgraph::Config::with_database("sqlite::memory:");
     let (schema, auth, meta) = super::in_process(&db, &config, tenant.id, admin.id)?;
     let execute = |delay_ms: u64| {
         let request = context::attach(
-            async_graphql::Request::new(VIEW),
+            async_graphql::Request::new(view),
             &db,
             &meta,
             Some(&auth),
@@ -355,6 +415,10 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
                     .as_array()
                     .map(Vec::len)
                     == Some(5)
+                && (!options.full
+                    || (c["node"]["jobs"]["edges"].as_array().map(Vec::len) == Some(1)
+                        && c["node"]["feedbackSummary"]["count"] == 2
+                        && c["node"]["healthScore"]["score"].is_number()))
         });
     if !shape_ok {
         bail!("unexpected view shape; seed with seed-nested first");
@@ -364,59 +428,30 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
     let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
     std::fs::write(&script, &text)?;
     println!(
-        "view: 50 clients × (5 contacts, 5 newest notes, 5 newest communications); {} SQL statements per view (+2 credential checks over HTTP)",
+        "view: 50 clients × (5 contacts, 5 newest notes, 5 newest communications{}); {} SQL statements per view (+2 credential checks over HTTP)",
+        if options.full {
+            ", jobs with pipeline, feedback summary, health score"
+        } else {
+            ""
+        },
         statements.len()
     );
 
     // 2. The real server.
-    let server_binary = match options.server {
-        Some(path) => path,
-        None => std::env::current_exe()?
-            .parent()
-            .context("no parent dir")?
-            .join("clientgraph"),
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = tokio::process::Command::new(&server_binary)
-        .arg("serve")
-        .env("DATABASE_URL", &options.database_url)
-        .env("CLIENTGRAPH_LISTEN", &addr)
-        .env("CLIENTGRAPH_JWT_SECRET", JWT_SECRET)
-        .env("CLIENTGRAPH_LOG", "warn")
-        .env(
-            "CLIENTGRAPH_DB_MAX_CONNECTIONS",
-            options.db_max_connections.to_string(),
-        )
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("starting {}", server_binary.display()))?;
-    let pid = server.id().context("server pid")?;
-    let ready = Instant::now();
-    while TcpStream::connect(&addr).await.is_err() {
-        if ready.elapsed() > Duration::from_secs(30) {
-            bail!("server did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let keys = JwtKeys::new(
-        JWT_SECRET.as_bytes(),
-        "clientgraph",
-        "clientgraph-api",
-        chrono::Duration::hours(2),
-    );
-    let token = keys
-        .issue(admin.id, tenant.id, uuid::Uuid::now_v7(), Role::Admin)?
-        .token;
-    let mut probe = Connection::open(&addr, &token).await?;
+    let server = Server::start(
+        options.server,
+        &options.database_url,
+        options.db_max_connections,
+    )
+    .await?;
+    let (addr, pid) = (server.addr.clone(), server.pid);
+    let token = server.token(admin.id, tenant.id)?;
+    let mut probe = Connection::open(&addr, &token, view).await?;
     let body: serde_json::Value = serde_json::from_slice(&probe.call().await?)?;
     if body["errors"].is_array() {
         bail!("view over HTTP failed: {body}");
     }
-    println!("server: {} (pid {pid})", server_binary.display());
+    println!("server: {} (pid {pid})", server.binary.display());
 
     // 3. Load, then the raw-SQL floor at the same concurrencies.
     let pgbench_binary = pgbench_binary(options.pgbench)?;
@@ -431,9 +466,9 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
         "PG ms/raw tx"
     );
     for &concurrency in &options.concurrency {
-        http_load(&addr, &token, concurrency, Duration::from_secs(2)).await?; // warm-up
+        http_load(&addr, &token, view, concurrency, Duration::from_secs(2)).await?; // warm-up
         let (server_before, db_before) = cpu_seconds(pid);
-        let served = http_load(&addr, &token, concurrency, duration).await?;
+        let served = http_load(&addr, &token, view, concurrency, duration).await?;
         let (server_after, db_after) = cpu_seconds(pid);
         let requests = served.latencies.len() as f64;
         let (rps, p50, p99) = served.summary();
@@ -459,7 +494,77 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
     }
     let (peak, now) = rss_mb(pid)?;
     println!("\nserver RSS: peak {peak:.1} MB, now {now:.1} MB");
-    server.kill().await.ok();
+    drop(server);
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
+}
+
+/// The real server, started as a separate process on a free loopback port (killed when
+/// dropped).
+pub struct Server {
+    pub addr: String,
+    pub pid: u32,
+    pub binary: PathBuf,
+    _child: tokio::process::Child,
+}
+
+impl Server {
+    /// Starts `binary` (default: `clientgraph` next to this benchmark) on `database_url`
+    /// with the analytics task off, and waits until it accepts connections.
+    pub async fn start(
+        binary: Option<PathBuf>,
+        database_url: &str,
+        pool: u32,
+    ) -> anyhow::Result<Server> {
+        let binary = match binary {
+            Some(path) => path,
+            None => std::env::current_exe()?
+                .parent()
+                .context("no parent dir")?
+                .join("clientgraph"),
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = tokio::process::Command::new(&binary)
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("CLIENTGRAPH_LISTEN", &addr)
+            .env("CLIENTGRAPH_JWT_SECRET", JWT_SECRET)
+            .env("CLIENTGRAPH_LOG", "warn")
+            .env("CLIENTGRAPH_ANALYTICS_INTERVAL_SECS", "0")
+            .env("CLIENTGRAPH_DB_MAX_CONNECTIONS", pool.to_string())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let pid = child.id().context("server pid")?;
+        let ready = Instant::now();
+        while TcpStream::connect(&addr).await.is_err() {
+            if ready.elapsed() > Duration::from_secs(30) {
+                bail!("server did not start");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(Server {
+            addr,
+            pid,
+            binary,
+            _child: child,
+        })
+    }
+
+    /// An admin access token the server accepts.
+    pub fn token(&self, user_id: uuid::Uuid, tenant_id: uuid::Uuid) -> anyhow::Result<String> {
+        let keys = JwtKeys::new(
+            JWT_SECRET.as_bytes(),
+            "clientgraph",
+            "clientgraph-api",
+            chrono::Duration::hours(2),
+        );
+        Ok(keys
+            .issue(user_id, tenant_id, uuid::Uuid::now_v7(), Role::Admin)?
+            .token)
+    }
 }

@@ -5,9 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_address};
 
 use super::{
-    AuditEvent, AuditEventConnectionFields, Communication, CommunicationConnectionFields, Contact,
-    ContactConnectionFields, Feedback, FeedbackConnectionFields, FeedbackSummary, Job,
-    JobConnectionFields, Note, NoteConnectionFields, User,
+    AnalyticsDay, AuditEvent, AuditEventConnectionFields, ClientDashboard, Communication,
+    CommunicationConnectionFields, Contact, ContactConnectionFields, Feedback,
+    FeedbackConnectionFields, FeedbackSummary, HealthScore, Job, JobConnectionFields, Note,
+    NoteConnectionFields, User, load_health,
 };
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
@@ -17,7 +18,7 @@ use crate::graphql::connection::{
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
-    ClientLoader, CommunicationsOfClient, ContactsOfClient, FeedbackOfClient,
+    AnalyticsLoader, ClientLoader, CommunicationsOfClient, ContactsOfClient, FeedbackOfClient,
     FeedbackSummaryLoader, JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader,
     UserLoader,
 };
@@ -29,6 +30,7 @@ use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
 use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
 use crate::service::feedback::FeedbackFilter;
+use crate::service::insights::analytics;
 use crate::service::notes::read::NoteQuery;
 use crate::service::page::PageRequest;
 
@@ -352,6 +354,39 @@ impl Client {
             .await?
             .unwrap_or_default();
         Ok(summary.into())
+    }
+    /// Recruiting figures, recent activity and outstanding follow-ups (batched across a
+    /// page of clients). Requires `analytics:read`.
+    #[graphql(guard = "require(Permission::AnalyticsRead)")]
+    async fn dashboard(&self) -> ClientDashboard {
+        ClientDashboard {
+            client_id: self.0.id,
+        }
+    }
+    /// The live health score with its components (see `HealthComponents`). Requires
+    /// `analytics:read`.
+    #[graphql(guard = "require(Permission::AnalyticsRead)")]
+    async fn health_score(&self, ctx: &Context<'_>) -> Result<Option<HealthScore>> {
+        load_health(ctx, self.0.id).await
+    }
+    /// The daily analytics rows between two days (inclusive), oldest first: by default
+    /// the last 30 days, at most 366 days. Requires `analytics:read`.
+    #[graphql(guard = "require(Permission::AnalyticsRead)")]
+    async fn analytics(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<AnalyticsDay>> {
+        // Checked here so a bad range is BAD_USER_INPUT, not a loader error.
+        analytics::series_range(from, to, Utc::now().date_naive())?;
+        let rows = ctx
+            .data::<DataLoader<AnalyticsLoader>>()?
+            .load_one((self.0.id, (from, to)))
+            .await?
+            .unwrap_or_default();
+        let billing = context::scope(ctx)?.can(Permission::BillingRead);
+        Ok(rows.iter().map(|m| AnalyticsDay::new(m, billing)).collect())
     }
     /// The active primary contact, if any. Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -87,17 +89,7 @@ impl Job {
         let counts = context::load::<PipelineLoader>(ctx, self.0.id)
             .await?
             .unwrap_or_default();
-        let n = |s| counts.get(&s).copied().unwrap_or(0);
-        use ApplicationStage::*;
-        Ok(Pipeline {
-            applied: n(Applied),
-            screened: n(Screened),
-            shortlisted: n(Shortlisted),
-            interviewed: n(Interviewed),
-            offered: n(Offered),
-            hired: n(Hired),
-            rejected: n(Rejected),
-        })
+        Ok(Pipeline::from_counts(&counts))
     }
     /// The job's applications, latest stage change first (batched across jobs).
     async fn applications(
@@ -127,16 +119,40 @@ impl Job {
     }
 }
 
-/// Applications of a job per stage.
+/// Applications per stage they are in now (of a job, or of a client's linked jobs).
 #[derive(SimpleObject, Default)]
 pub struct Pipeline {
+    /// In APPLIED.
     pub applied: u64,
+    /// In SCREENED.
     pub screened: u64,
+    /// In SHORTLISTED.
     pub shortlisted: u64,
+    /// In INTERVIEWED.
     pub interviewed: u64,
+    /// In OFFERED.
     pub offered: u64,
+    /// HIRED.
     pub hired: u64,
+    /// REJECTED.
     pub rejected: u64,
+}
+
+impl Pipeline {
+    /// From counts per stage (a missing stage has none).
+    pub fn from_counts(counts: &HashMap<ApplicationStage, u64>) -> Self {
+        let n = |s| counts.get(&s).copied().unwrap_or(0);
+        use ApplicationStage::*;
+        Pipeline {
+            applied: n(Applied),
+            screened: n(Screened),
+            shortlisted: n(Shortlisted),
+            interviewed: n(Interviewed),
+            offered: n(Offered),
+            hired: n(Hired),
+            rejected: n(Rejected),
+        }
+    }
 }
 
 /// A candidate's application to a job.

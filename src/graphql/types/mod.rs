@@ -7,6 +7,7 @@ mod client;
 mod communication;
 mod contact;
 mod feedback;
+mod insights;
 mod job;
 mod note;
 mod session;
@@ -22,6 +23,7 @@ pub use client::{
 pub use communication::{Communication, CommunicationConnectionFields};
 pub use contact::{Contact, ContactConnectionFields};
 pub use feedback::{Feedback, FeedbackConnectionFields, FeedbackSummary};
+pub use insights::{AnalyticsDay, ClientDashboard, HealthScore, load_health};
 pub use job::{
     Application, ApplicationConnectionFields, Job, JobAssignment, JobConnectionFields, Pipeline,
 };

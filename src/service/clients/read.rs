@@ -104,6 +104,11 @@ pub enum ClientOrderField {
     AnnualRevenue,
     /// Needs `billing:read`.
     OutstandingBalance,
+    /// OPEN jobs linked to the client now.
+    OpenJobCount,
+    /// The health score of the last daily analytics run (null before the first run;
+    /// `Client.healthScore` is the live figure). Needs `analytics:read`.
+    HealthScore,
 }
 
 /// One ordering key.
@@ -138,6 +143,8 @@ impl ClientOrderField {
             ContractEnd => client::Column::ContractEnd,
             AnnualRevenue => client::Column::AnnualRevenueCents,
             OutstandingBalance => client::Column::OutstandingBalanceCents,
+            OpenJobCount => client::Column::OpenJobsCount,
+            HealthScore => client::Column::HealthScore,
         }
     }
 
@@ -145,7 +152,9 @@ impl ClientOrderField {
         use ClientOrderField::*;
         match self {
             Name | ClientCode | Status | Stage | Tier | Industry => Kind::Text,
-            EmployeeCount | AnnualRevenue | OutstandingBalance => Kind::Int,
+            EmployeeCount | AnnualRevenue | OutstandingBalance | OpenJobCount | HealthScore => {
+                Kind::Int
+            }
             CreatedAt | UpdatedAt => Kind::Time,
             ContractEnd => Kind::Date,
         }
@@ -154,7 +163,10 @@ impl ClientOrderField {
     /// Whether the column can hold NULL (a range bound on it would drop null rows).
     fn nullable(self) -> bool {
         use ClientOrderField::*;
-        !matches!(self, Name | ClientCode | CreatedAt | UpdatedAt | Status)
+        !matches!(
+            self,
+            Name | ClientCode | CreatedAt | UpdatedAt | Status | OpenJobCount
+        )
     }
 
     fn is_billing(self) -> bool {
@@ -180,6 +192,8 @@ impl ClientOrderField {
             ContractEnd => json!(m.contract_end),
             AnnualRevenue => json!(m.annual_revenue_cents),
             OutstandingBalance => json!(m.outstanding_balance_cents),
+            OpenJobCount => json!(m.open_jobs_count),
+            HealthScore => json!(m.health_score),
         }
     }
 
@@ -594,6 +608,9 @@ fn check_order(scope: &TenantScope, order: &[ClientOrder]) -> AppResult<()> {
     for o in order {
         if o.field.is_billing() {
             scope.require(Permission::BillingRead, "ordering by a billing figure")?;
+        }
+        if o.field == ClientOrderField::HealthScore {
+            scope.require(Permission::AnalyticsRead, "ordering by health score")?;
         }
     }
     Ok(())

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, S
 use serde_json::json;
 use uuid::Uuid;
 
-use super::locked as locked_job;
+use super::{count_open_jobs, is_open, locked as locked_job};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
@@ -60,7 +60,7 @@ async fn link_in(
     job_id: Uuid,
 ) -> AppResult<link::Model> {
     live_client(txn, scope, client_id).await?;
-    locked_job(txn, scope, job_id).await?;
+    let job = locked_job(txn, scope, job_id).await?;
     if let Some(active) = active_link(txn, scope, job_id).await? {
         if active.client_id == client_id {
             return Ok(active);
@@ -105,6 +105,9 @@ async fn link_in(
             .await?
         }
     };
+    if is_open(&job) {
+        count_open_jobs(txn, scope, client_id, 1).await?;
+    }
     record(txn, scope, "job.linked", &linked).await?;
     Ok(linked)
 }
@@ -167,7 +170,7 @@ pub async fn unlink(
     let scope = scope.clone();
     db.write(move |txn| {
         Box::pin(async move {
-            locked_job(txn, &scope, job_id).await?;
+            let job = locked_job(txn, &scope, job_id).await?;
             let active = active_link(txn, &scope, job_id)
                 .await?
                 .filter(|l| l.client_id == client_id)
@@ -179,6 +182,9 @@ pub async fn unlink(
             row.unassigned_by = Set(scope.actor().id);
             row.updated_at = Set(now);
             let unlinked = row.update(txn).await?;
+            if is_open(&job) {
+                count_open_jobs(txn, &scope, client_id, -1).await?;
+            }
             record(txn, &scope, "job.unlinked", &unlinked).await?;
             Ok(unlinked)
         })

@@ -11,8 +11,11 @@ pub mod links;
 pub mod read;
 
 use chrono::Utc;
-use entity::job;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, QuerySelect};
+use entity::{client, job};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -167,6 +170,31 @@ pub(crate) async fn locked(
         .ok_or(AppError::NotFound("job"))
 }
 
+fn is_open(m: &job::Model) -> bool {
+    JobStatus::parse(&m.status) == Some(JobStatus::Open)
+}
+
+/// Adds `delta` to the client's `open_jobs_count`. Callers hold the job's lock, so the
+/// job's status and link cannot change underneath; an increment (not a recount) stays
+/// right when two transactions touch one client's jobs at once.
+pub(crate) async fn count_open_jobs(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    delta: i32,
+) -> AppResult<()> {
+    client::Entity::update_many()
+        .col_expr(
+            client::Column::OpenJobsCount,
+            Expr::col(client::Column::OpenJobsCount).add(delta),
+        )
+        .filter(client::Column::TenantId.eq(scope.tenant_id()))
+        .filter(client::Column::Id.eq(client_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Saves `next` over `current` (version + 1) and records the change; unchanged → as is.
 pub(crate) async fn save(
     txn: &DatabaseTransaction,
@@ -180,6 +208,12 @@ pub(crate) async fn save(
     }
     next.version = current.version + 1;
     next.updated_at = Utc::now();
+    let delta = i32::from(is_open(&next)) - i32::from(is_open(current));
+    if delta != 0
+        && let Some(active) = links::active_link(txn, scope, current.id).await?
+    {
+        count_open_jobs(txn, scope, active.client_id, delta).await?;
+    }
     let active: job::ActiveModel = next.into();
     let saved = active.reset_all().update(txn).await?;
     record(txn, scope, "job.updated", &saved, changes).await?;
