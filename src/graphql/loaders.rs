@@ -255,6 +255,27 @@ nested_list!(
     |filter| filter
 );
 
+/// Loads keys `(parent, args)` with one `fetch(args, parents)` per distinct arguments; a
+/// parent the fetch leaves out gets the default (empty) value.
+async fn per_args<A, V, Fut>(
+    keys: &[(Uuid, A)],
+    fetch: impl Fn(A, Vec<Uuid>) -> Fut,
+) -> Result<HashMap<(Uuid, A), V>, LoadError>
+where
+    A: Eq + Hash + Clone,
+    V: Default,
+    Fut: Future<Output = AppResult<HashMap<Uuid, V>>>,
+{
+    let mut out = HashMap::new();
+    for (args, ids) in group_by_args(keys) {
+        let mut values = fetch(args.clone(), ids.clone()).await?;
+        for id in ids {
+            out.insert((id, args.clone()), values.remove(&id).unwrap_or_default());
+        }
+    }
+    Ok(out)
+}
+
 /// A range of days (`from`, `to`, inclusive, open-ended when absent).
 pub type DayRange = (Option<NaiveDate>, Option<NaiveDate>);
 
@@ -272,14 +293,10 @@ impl Loader<(Uuid, DayRange)> for FeedbackSummaryLoader {
         &self,
         keys: &[(Uuid, DayRange)],
     ) -> Result<HashMap<(Uuid, DayRange), Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for ((from, to), ids) in group_by_args(keys) {
-            let mut summaries = feedback::summaries(&self.db, &self.scope, &ids, from, to).await?;
-            for id in ids {
-                out.insert((id, (from, to)), summaries.remove(&id).unwrap_or_default());
-            }
-        }
-        Ok(out)
+        per_args(keys, |(from, to), ids| async move {
+            feedback::summaries(&self.db, &self.scope, &ids, from, to).await
+        })
+        .await
     }
 }
 
@@ -349,15 +366,15 @@ impl Loader<(Uuid, usize)> for ActivitiesLoader {
         keys: &[(Uuid, usize)],
     ) -> Result<HashMap<(Uuid, usize), Self::Value>, Self::Error> {
         let now = Utc::now();
-        let mut out = HashMap::new();
-        for (first, ids) in group_by_args(keys) {
-            let mut lists =
-                dashboard::recent_activities(&self.db, &self.scope, &ids, first, now).await?;
-            for id in ids {
-                out.insert((id, first), Arc::new(lists.remove(&id).unwrap_or_default()));
-            }
-        }
-        Ok(out)
+        per_args(keys, |first, ids| async move {
+            let lists = dashboard::recent_activities(&self.db, &self.scope, &ids, first, now);
+            Ok(lists
+                .await?
+                .into_iter()
+                .map(|(id, l)| (id, Arc::new(l)))
+                .collect())
+        })
+        .await
     }
 }
 

@@ -20,7 +20,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 
-use super::nested::{Connection, Server};
+use super::nested::{Connection, Server, tenant_has_rows};
 
 const TENANT: &str = "dashboard";
 
@@ -56,17 +56,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         );
         async move { db.conn().execute_raw(statement).await }
     };
-    let has = db
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = $1) AS has",
-            [tenant.id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get::<bool>("", "has"))
-        .transpose()?
-        .unwrap_or(false);
+    let has = tenant_has_rows(db, "jobs", tenant.id).await?;
     if has {
         println!("{TENANT}: already seeded");
         return Ok(());

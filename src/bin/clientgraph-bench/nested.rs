@@ -50,17 +50,7 @@ pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
         async move { db.conn().execute_raw(statement).await }
     };
     let started = Instant::now();
-    let has = db
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT EXISTS (SELECT 1 FROM client_contacts WHERE tenant_id = $1) AS has",
-            [tenant.id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get::<bool>("", "has"))
-        .transpose()?
-        .unwrap_or(false);
+    let has = tenant_has_rows(db, "client_contacts", tenant.id).await?;
     if has {
         println!("{TENANT}: contacts, notes and communications already seeded");
         return seed_jobs_and_feedback(db, tenant.id).await;
@@ -96,6 +86,22 @@ pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
     seed_jobs_and_feedback(db, tenant.id).await
 }
 
+/// Whether `table` holds any row of the tenant (seeding is skipped when it does).
+pub async fn tenant_has_rows(db: &Db, table: &str, tenant_id: uuid::Uuid) -> anyhow::Result<bool> {
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = $1) AS has"),
+            [tenant_id.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<bool>("", "has"))
+        .transpose()?
+        .unwrap_or(false))
+}
+
 /// For the full view: one OPEN job per client with 10 applications, and 2 feedback rows.
 async fn seed_jobs_and_feedback(db: &Db, tenant_id: uuid::Uuid) -> anyhow::Result<()> {
     let run = |sql: &'static str| {
@@ -103,17 +109,7 @@ async fn seed_jobs_and_feedback(db: &Db, tenant_id: uuid::Uuid) -> anyhow::Resul
             Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant_id.into()]);
         async move { db.conn().execute_raw(statement).await }
     };
-    let has = db
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT EXISTS (SELECT 1 FROM jobs WHERE tenant_id = $1) AS has",
-            [tenant_id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get::<bool>("", "has"))
-        .transpose()?
-        .unwrap_or(false);
+    let has = tenant_has_rows(db, "jobs", tenant_id).await?;
     if has {
         println!("{TENANT}: jobs and feedback already seeded");
         return Ok(());

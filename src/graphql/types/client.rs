@@ -8,7 +8,7 @@ use super::{
     AnalyticsDay, AuditEvent, AuditEventConnectionFields, ClientDashboard, Communication,
     CommunicationConnectionFields, Contact, ContactConnectionFields, Feedback,
     FeedbackConnectionFields, FeedbackSummary, HealthScore, Job, JobConnectionFields, Note,
-    NoteConnectionFields, User, load_health,
+    NoteConnectionFields, User, communication, load_health,
 };
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
@@ -18,9 +18,8 @@ use crate::graphql::connection::{
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
-    AnalyticsLoader, ClientLoader, CommunicationsOfClient, ContactsOfClient, FeedbackOfClient,
-    FeedbackSummaryLoader, JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader,
-    UserLoader,
+    AnalyticsLoader, ClientLoader, ContactsOfClient, FeedbackOfClient, FeedbackSummaryLoader,
+    JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader, UserLoader,
 };
 use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
@@ -253,23 +252,8 @@ impl Client {
         filter: Option<CommunicationFilterInput>,
     ) -> Result<Option<Connection<String, Communication, CommunicationConnectionFields>>> {
         let filter = filter.unwrap_or_default().into_service()?;
-        let client_id = self.0.id;
-        let fields = |total| CommunicationConnectionFields::OfClient {
-            client_id,
-            filter: filter.clone(),
-            total,
-        };
         Ok(Some(
-            nested_connection::<CommunicationsOfClient, _, _>(
-                ctx,
-                client_id,
-                filter.clone(),
-                first,
-                after,
-                Communication,
-                fields,
-            )
-            .await?,
+            communication::of_client(ctx, self.0.id, filter, first, after).await?,
         ))
     }
     /// The client's jobs through its links, latest link first (current links only unless

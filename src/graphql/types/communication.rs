@@ -1,3 +1,4 @@
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_communication;
@@ -5,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Client, Contact, Job, User};
 use crate::auth::Permission;
-use crate::graphql::connection::nested_total;
+use crate::graphql::connection::{nested_connection, nested_total};
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
@@ -123,4 +124,30 @@ impl CommunicationConnectionFields {
             }
         }
     }
+}
+
+/// One client's page of communications matching `filter` (batched across a page of
+/// clients).
+pub async fn of_client(
+    ctx: &Context<'_>,
+    client_id: Uuid,
+    filter: CommunicationFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Connection<String, Communication, CommunicationConnectionFields>> {
+    let fields = |total| CommunicationConnectionFields::OfClient {
+        client_id,
+        filter: filter.clone(),
+        total,
+    };
+    nested_connection::<CommunicationsOfClient, _, _>(
+        ctx,
+        client_id,
+        filter.clone(),
+        first,
+        after,
+        Communication,
+        fields,
+    )
+    .await
 }

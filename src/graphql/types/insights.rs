@@ -8,14 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_analytics;
 use uuid::Uuid;
 
-use super::{Communication, CommunicationConnectionFields, Pipeline, User};
+use super::{Communication, CommunicationConnectionFields, Pipeline, User, communication};
 use crate::auth::Permission;
-use crate::graphql::connection::nested_connection;
 use crate::graphql::context;
 use crate::graphql::guards::require;
-use crate::graphql::loaders::{
-    ActivitiesLoader, CommunicationsOfClient, HealthInputsLoader, JobFiguresLoader, UserLoader,
-};
+use crate::graphql::loaders::{ActivitiesLoader, HealthInputsLoader, JobFiguresLoader, UserLoader};
 use crate::service::communications::read::CommunicationFilter;
 use crate::service::insights::dashboard::{self, Activity, ActivityKind};
 use crate::service::insights::figures::JobFigures;
@@ -109,22 +106,7 @@ impl ClientDashboard {
             follow_up_due: Some(true),
             ..Default::default()
         };
-        let client_id = self.client_id;
-        let fields = |total| CommunicationConnectionFields::OfClient {
-            client_id,
-            filter: filter.clone(),
-            total,
-        };
-        nested_connection::<CommunicationsOfClient, _, _>(
-            ctx,
-            client_id,
-            filter.clone(),
-            first,
-            after,
-            Communication,
-            fields,
-        )
-        .await
+        communication::of_client(ctx, self.client_id, filter, first, after).await
     }
 }
 
