@@ -155,3 +155,14 @@ pub async fn audit(
     .map_err(AppError::from)?;
     Ok(())
 }
+
+/// Optimistic locking: CONFLICT unless the row is still at `expected` (any version when
+/// `None`). `what` names the row in the message ("job", "client CLT-2026-0042").
+pub fn expect_version(what: &str, current: i32, expected: Option<i32>) -> AppResult<()> {
+    match expected {
+        Some(expected) if expected != current => Err(AppError::Conflict(format!(
+            "{what} was changed by someone else (version {current} is current, {expected} was expected)"
+        ))),
+        _ => Ok(()),
+    }
+}

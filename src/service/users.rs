@@ -139,15 +139,11 @@ pub async fn update(
     db.write(move |txn| {
         Box::pin(async move {
             let current = locked(txn, &scope, id).await?;
-            if let Some(expected) = expected_version
-                && expected != current.version
-            {
-                return Err(AppError::Conflict(format!(
-                    "user was changed by someone else (version {} is current, {expected} was expected)",
-                    current.version
-                )));
-            }
-            let role = changes.role.map(|r| r.as_str().to_owned()).unwrap_or(current.role.clone());
+            change::expect_version("user", current.version, expected_version)?;
+            let role = changes
+                .role
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or(current.role.clone());
             let is_active = changes.is_active.unwrap_or(current.is_active);
             let full_name = full_name.unwrap_or(current.full_name.clone());
             let updated = apply(txn, &scope, current, full_name, role, is_active).await?;

@@ -419,14 +419,11 @@ pub async fn update_in(
         Patch::Keep => Patch::Keep,
     };
     let current = locked_live(txn, scope, id).await?;
-    if let Some(expected) = expected_version
-        && current.version != expected
-    {
-        return Err(AppError::Conflict(format!(
-            "client {} was changed by someone else (version {} is current, {expected} was expected)",
-            current.client_code, current.version
-        )));
-    }
+    change::expect_version(
+        &format!("client {}", current.client_code),
+        current.version,
+        expected_version,
+    )?;
     let before = ClientDraft::from_model(&current);
     let after = before.clone().apply(patch)?;
     check_references(txn, scope, Some(&current), &after).await?;

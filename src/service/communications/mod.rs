@@ -322,14 +322,7 @@ async fn change_with(
             live_client(txn, &scope, current.client_id)
                 .await
                 .map_err(|_| AppError::NotFound("communication"))?;
-            if let Some(expected) = expected_version
-                && expected != current.version
-            {
-                return Err(AppError::Conflict(format!(
-                    "communication was changed by someone else (version {} is current, {expected} was expected)",
-                    current.version
-                )));
-            }
+            change::expect_version("communication", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             edit(&mut next)?;

@@ -346,14 +346,7 @@ async fn update_in(
     let client_id = peek.ok_or(AppError::NotFound("contact"))?.client_id;
     lock_client(txn, scope, client_id).await?;
     let current = live_contact(txn, scope, id).await?;
-    if let Some(expected) = expected_version
-        && expected != current.version
-    {
-        return Err(AppError::Conflict(format!(
-            "contact was changed by someone else (version {} is current, {expected} was expected)",
-            current.version
-        )));
-    }
+    change::expect_version("contact", current.version, expected_version)?;
     let make_primary = patch.is_primary;
     let mut next = current.clone();
     apply(&mut next, patch)?;

@@ -269,14 +269,7 @@ pub async fn update(
     db.write(move |txn| {
         Box::pin(async move {
             let current = locked(txn, &scope, id).await?;
-            if let Some(expected) = expected_version
-                && expected != current.version
-            {
-                return Err(AppError::Conflict(format!(
-                    "job was changed by someone else (version {} is current, {expected} was expected)",
-                    current.version
-                )));
-            }
+            change::expect_version("job", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             save(txn, &scope, &current, next).await

@@ -250,14 +250,7 @@ pub async fn update(
     db.write(move |txn| {
         Box::pin(async move {
             let current = live_note(txn, &scope, id).await?;
-            if let Some(expected) = expected_version
-                && expected != current.version
-            {
-                return Err(AppError::Conflict(format!(
-                    "note was changed by someone else (version {} is current, {expected} was expected)",
-                    current.version
-                )));
-            }
+            change::expect_version("note", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             if next.contact_id != current.contact_id {
