@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply, revert or list database migrations.
     Migrate {
         #[command(subcommand)]
@@ -44,6 +44,11 @@ pub enum Command {
     Analytics {
         #[command(subcommand)]
         action: AnalyticsAction,
+    },
+    /// Client documents.
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsAction,
     },
     /// Mint an access token for a user (for scripts); prints only the token.
     Token {
@@ -152,5 +157,24 @@ pub enum AnalyticsAction {
         date: Option<chrono::NaiveDate>,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DocumentsAction {
+    /// Remove the files and rows of documents deleted at least `--after-days` ago,
+    /// across every tenant, except those a retention date or a legal hold keeps.
+    Purge {
+        /// Days since deletion before a document may be purged.
+        #[arg(
+            long,
+            env = "CLIENTGRAPH_DOCUMENT_PURGE_AFTER_DAYS",
+            default_value_t = 30
+        )]
+        after_days: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        files: crate::config::StorageSettings,
     },
 }

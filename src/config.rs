@@ -26,6 +26,15 @@ pub enum Environment {
     Production,
 }
 
+/// Where document files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StorageKind {
+    /// A directory on the server's disk (`CLIENTGRAPH_STORAGE_PATH`).
+    Local,
+    /// An S3-compatible bucket (`CLIENTGRAPH_S3_*`, credentials from `AWS_*`).
+    S3,
+}
+
 /// A secret setting: never printed by `Debug`.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -113,6 +122,35 @@ impl AuthSettings {
             }
         }
     }
+}
+
+/// Where document files are kept; shared by `serve` and `documents purge`.
+#[derive(Debug, Clone, Args)]
+pub struct StorageSettings {
+    /// Where document files are kept: `local` (a directory) or `s3`.
+    #[arg(long, env = "CLIENTGRAPH_STORAGE", value_enum, default_value_t = StorageKind::Local)]
+    pub kind: StorageKind,
+
+    /// Directory of the local file store (created if missing).
+    #[arg(long, env = "CLIENTGRAPH_STORAGE_PATH", default_value = "data/files")]
+    pub path: String,
+
+    /// Bucket of the S3 file store.
+    #[arg(long, env = "CLIENTGRAPH_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// Endpoint of an S3-compatible server (MinIO, Ceph, R2 …); unset means AWS.
+    #[arg(long, env = "CLIENTGRAPH_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Region of the S3 bucket.
+    #[arg(long, env = "CLIENTGRAPH_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// Allow a plain-HTTP S3 endpoint (a local MinIO).
+    #[arg(long, env = "CLIENTGRAPH_S3_ALLOW_HTTP", default_value_t = false,
+          action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub s3_allow_http: bool,
 }
 
 /// Every setting of the server. Flags take precedence over environment variables.
@@ -208,7 +246,7 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_DATALOADER_DELAY_MS", default_value_t = 5)]
     pub dataloader_delay_ms: u64,
 
-    /// Seconds a signed download link (exports) stays valid.
+    /// Seconds a signed download link (exports, document files) stays valid.
     #[arg(long, env = "CLIENTGRAPH_DOWNLOAD_URL_TTL_SECS", default_value_t = 300)]
     pub download_url_ttl_secs: i64,
 
@@ -221,6 +259,22 @@ pub struct Config {
     )]
     pub analytics_interval_secs: u64,
 
+    /// Largest uploaded file, in bytes (larger → PAYLOAD_TOO_LARGE while streaming).
+    #[arg(long, env = "CLIENTGRAPH_UPLOAD_MAX_FILE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub upload_max_file_bytes: u64,
+
+    /// Largest client logo, in bytes.
+    #[arg(long, env = "CLIENTGRAPH_LOGO_MAX_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub logo_max_bytes: u64,
+
+    /// Most files in one multipart request.
+    #[arg(long, env = "CLIENTGRAPH_UPLOAD_MAX_FILES", default_value_t = 5)]
+    pub upload_max_files: usize,
+
+    /// Largest whole multipart request body, in bytes.
+    #[arg(long, env = "CLIENTGRAPH_UPLOAD_MAX_BODY_BYTES", default_value_t = 60 * 1024 * 1024)]
+    pub upload_max_body_bytes: u64,
+
     /// Keys encrypting sensitive fields at rest: `id:base64-32-bytes[,id:key…]`, the first
     /// one active (older ones still decrypt). Required in production.
     #[arg(long, env = "CLIENTGRAPH_ENCRYPTION_KEYS", hide_env_values = true)]
@@ -228,6 +282,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub auth: AuthSettings,
+
+    #[command(flatten)]
+    pub files: StorageSettings,
 }
 
 impl Config {

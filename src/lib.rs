@@ -15,6 +15,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod service;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 
 pub use config::Config;

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clientgraph::auth::JwtKeys;
-use clientgraph::cli::{AnalyticsAction, Cli, Command, MigrateAction, ServeArgs, TenantAction};
+use clientgraph::cli::{
+    AnalyticsAction, Cli, Command, DocumentsAction, MigrateAction, ServeArgs, TenantAction,
+};
 use clientgraph::config::AuthSettings;
 use clientgraph::db::Db;
 use clientgraph::service::tenants::{self, FirstAdmin};
@@ -21,12 +23,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate { action, database }) => {
             migrate(action, &database.database_url).await
         }
         Some(Command::Tenant { action }) => tenant(action).await,
         Some(Command::Analytics { action }) => analytics(action).await,
+        Some(Command::Documents { action }) => documents(action).await,
         Some(Command::Token {
             tenant,
             email,
@@ -123,6 +126,25 @@ async fn analytics(action: AnalyticsAction) -> anyhow::Result<()> {
     println!(
         "analytics for {}: {} clients in {} tenants",
         report.date, report.clients, report.tenants
+    );
+    Ok(())
+}
+
+async fn documents(action: DocumentsAction) -> anyhow::Result<()> {
+    let DocumentsAction::Purge {
+        after_days,
+        database,
+        files,
+    } = action;
+    anyhow::ensure!(after_days >= 0, "--after-days must not be negative");
+    let db = Db::connect(&database.database_url, 2).await?;
+    db.migrate_up().await?;
+    let storage = clientgraph::storage::from_config(&files)?;
+    let before = chrono::Utc::now() - chrono::Duration::days(after_days);
+    let report = clientgraph::service::documents::purge::purge(&db, &storage, before).await?;
+    println!(
+        "purged {} documents ({} files); {} deleted documents kept by retention or legal hold",
+        report.documents, report.files, report.retained
     );
     Ok(())
 }

@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::graphql::DownloadLinks;
 use crate::graphql::{SchemaSettings, build_schema};
 use crate::http::{AppState, HttpSettings, router};
+use crate::service::documents::FileSettings;
 use crate::service::insights::analytics;
 use crate::service::sessions::Sessions;
 
@@ -67,6 +68,12 @@ impl Application {
             chrono::Duration::seconds(auth.refresh_token_ttl_secs),
             throttle,
         ));
+        let storage = crate::storage::from_config(&config.files)?;
+        let files = FileSettings {
+            storage: storage.clone(),
+            max_file_bytes: config.upload_max_file_bytes,
+            logo_max_bytes: config.logo_max_bytes,
+        };
         let cipher = FieldCipher::from_config(config.encryption_keys.as_ref(), auth.environment)?;
         let schema = build_schema(
             &SchemaSettings::from(&config),
@@ -77,12 +84,14 @@ impl Application {
                 signer: signer.clone(),
                 ttl: chrono::Duration::seconds(config.download_url_ttl_secs),
             },
+            files,
         );
         let state = AppState {
             schema,
             authenticator: Authenticator::new(jwt, db.clone()),
             signer,
             db: db.clone(),
+            storage,
             settings: Arc::new(HttpSettings::from(&config)),
         };
         let router = router(state, &config);

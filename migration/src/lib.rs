@@ -15,6 +15,7 @@ mod m20261122_000005_create_notes_communications;
 mod m20261122_000006_create_jobs;
 mod m20261122_000007_create_feedback;
 mod m20261122_000008_create_client_analytics;
+mod m20261123_000009_create_documents;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_jobs::Migration),
             Box::new(m20261122_000007_create_feedback::Migration),
             Box::new(m20261122_000008_create_client_analytics::Migration),
+            Box::new(m20261123_000009_create_documents::Migration),
         ]
     }
 }

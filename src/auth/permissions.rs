@@ -34,13 +34,16 @@ pub enum Permission {
     FeedbackFinalize,
     BillingRead,
     CredentialsReveal,
+    /// Beyond the SPEC table: setting retention and legal hold on documents. Releasing a
+    /// hold lets records be destroyed, so it is kept to the roles that lead the tenant.
+    DocumentsRetention,
 }
 
 use Permission::*;
 
 impl Permission {
     /// Every permission, in the order of the SPEC table.
-    pub const ALL: [Permission; 28] = [
+    pub const ALL: [Permission; 29] = [
         ClientsRead,
         ContactsRead,
         NotesRead,
@@ -69,6 +72,7 @@ impl Permission {
         FeedbackFinalize,
         BillingRead,
         CredentialsReveal,
+        DocumentsRetention,
     ];
 
     /// The `resource:action` spelling used in the API and the docs.
@@ -102,6 +106,7 @@ impl Permission {
             FeedbackFinalize => "feedback:finalize",
             BillingRead => "billing:read",
             CredentialsReveal => "credentials:reveal",
+            DocumentsRetention => "documents:retention",
         }
     }
 
@@ -176,13 +181,19 @@ impl Role {
                     || in_set(WRITE)
                     || in_set(ADMIN_ONLY)
                     || in_set(FEEDBACK_AND_REPORTS)
-                    || matches!(permission, ClientsExport | BillingRead | CredentialsReveal)
+                    || matches!(
+                        permission,
+                        ClientsExport | BillingRead | CredentialsReveal | DocumentsRetention
+                    )
             }
             Role::Manager => {
                 in_set(READ)
                     || in_set(WRITE)
                     || in_set(FEEDBACK_AND_REPORTS)
-                    || matches!(permission, ClientsExport | FeedbackFinalize | BillingRead)
+                    || matches!(
+                        permission,
+                        ClientsExport | FeedbackFinalize | BillingRead | DocumentsRetention
+                    )
             }
             Role::Member => in_set(READ) || in_set(WRITE),
             Role::Accountant => in_set(READ) || matches!(permission, ClientsExport | BillingRead),
@@ -244,6 +255,9 @@ mod tests {
             ("feedback:finalize", [o, x, o, o, o, o]),
             ("billing:read", [x, x, o, x, o, o]),
             ("credentials:reveal", [x, o, o, o, x, o]),
+            ("documents:read", [x, x, x, x, x, x]),
+            ("documents:write", [x, x, x, o, x, o]),
+            ("documents:retention", [x, x, o, o, o, o]),
         ];
         for (name, row) in table {
             let permission = Permission::parse(name).unwrap();

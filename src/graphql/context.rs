@@ -13,10 +13,11 @@ use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::{AppError, LoadError};
 use crate::graphql::loaders::{
-    ActiveLinkLoader, ActivitiesLoader, AnalyticsLoader, ApplicationsOfJob, ClientLoader,
-    CommunicationsOfClient, ContactLoader, ContactsOfClient, CountsLoader, FeedbackOfClient,
-    FeedbackSummaryLoader, HealthInputsLoader, JobFiguresLoader, JobLinksOfClient, JobLoader,
-    NestedList, NotesOfClient, PagesLoader, PipelineLoader, PrimaryContactLoader, UserLoader,
+    ActiveLinkLoader, ActivitiesLoader, AnalyticsLoader, ApplicationsOfJob, AttachmentsLoader,
+    ClientLoader, CommunicationsOfClient, ContactLoader, ContactsOfClient, CountsLoader,
+    DocumentsOfClient, DocumentsOfContact, FeedbackOfClient, FeedbackSummaryLoader,
+    HealthInputsLoader, JobFiguresLoader, JobLinksOfClient, JobLoader, LogoLoader, NestedList,
+    NotesOfClient, PagesLoader, PipelineLoader, PrimaryContactLoader, UserLoader, VersionsLoader,
 };
 use crate::service::TenantScope;
 
@@ -76,6 +77,13 @@ pub fn attach(
         .data(loaders.plain(|db, scope| HealthInputsLoader { db, scope }))
         .data(loaders.keyed(|db, scope| ActivitiesLoader { db, scope }))
         .data(loaders.keyed(|db, scope| AnalyticsLoader { db, scope }))
+        .data(loaders.pages::<DocumentsOfClient>())
+        .data(loaders.counts::<DocumentsOfClient>())
+        .data(loaders.pages::<DocumentsOfContact>())
+        .data(loaders.counts::<DocumentsOfContact>())
+        .data(loaders.plain(|db, scope| LogoLoader { db, scope }))
+        .data(loaders.plain(|db, scope| VersionsLoader { db, scope }))
+        .data(loaders.plain(|db, scope| AttachmentsLoader { db, scope }))
         .data(scope)
 }
 

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use chrono::{NaiveDate, Utc};
 use entity::{
-    client, client_analytics, client_communication, client_contact, client_feedback,
-    client_job_assignment, client_note, job, job_application, user,
+    client, client_analytics, client_communication, client_contact, client_document,
+    client_feedback, client_job_assignment, client_note, document_version, job, job_application,
+    user,
 };
 use uuid::Uuid;
 
@@ -19,6 +20,7 @@ use crate::error::{AppResult, LoadError};
 use crate::service::clients::read as clients;
 use crate::service::communications::read as communications;
 use crate::service::contacts::read as contacts;
+use crate::service::documents::read as documents;
 use crate::service::feedback;
 use crate::service::insights::analytics;
 use crate::service::insights::dashboard::{self, Activity};
@@ -75,6 +77,46 @@ rows_loader!(
 rows_loader!(
     /// The active client link of each job.
     ActiveLinkLoader, client_job_assignment::Model, jobs::active_links, |l| l.job_id
+);
+
+rows_loader!(
+    /// The current logo (newest live `LOGO` document) of each client.
+    LogoLoader, client_document::Model, documents::logos, |d| d.client_id
+);
+
+/// A loader of every row belonging to a key (a key without rows gets nothing; callers
+/// read that as an empty list), fetched for many keys in one statement.
+macro_rules! groups_loader {
+    ($(#[$meta:meta])* $name:ident, $row:ty, $fetch:path, |$r:ident| $key:expr) => {
+        $(#[$meta])*
+        pub struct $name {
+            pub db: Db,
+            pub scope: TenantScope,
+        }
+
+        impl Loader<Uuid> for $name {
+            type Value = Arc<Vec<$row>>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let mut groups: HashMap<Uuid, Vec<$row>> = HashMap::new();
+                for $r in $fetch(&self.db, &self.scope, keys).await? {
+                    groups.entry($key).or_default().push($r);
+                }
+                Ok(groups.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+            }
+        }
+    };
+}
+
+groups_loader!(
+    /// Every version of each document, newest first.
+    VersionsLoader, document_version::Model, documents::versions, |v| v.document_id
+);
+groups_loader!(
+    /// The documents attached to each communication, oldest first.
+    AttachmentsLoader, client_document::Model, documents::attachments,
+    |d| d.communication_id.unwrap_or_default()
 );
 
 /// A list nested under a parent (a client, a job), paged per parent by a [`PagesLoader`] and counted per
@@ -252,6 +294,26 @@ nested_list!(
     feedback::counts_by_client,
     feedback::FeedbackFilter,
     client_feedback::Model,
+    |filter| filter
+);
+
+nested_list!(
+    /// `Client.documents`, newest first.
+    DocumentsOfClient,
+    documents::pages_by_client,
+    documents::counts_by_client,
+    documents::DocumentFilter,
+    client_document::Model,
+    |filter| filter
+);
+
+nested_list!(
+    /// `Contact.documents`, newest first.
+    DocumentsOfContact,
+    documents::pages_by_contact,
+    documents::counts_by_contact,
+    documents::DocumentFilter,
+    client_document::Model,
     |filter| filter
 );
 

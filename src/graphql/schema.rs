@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::mutation::MutationRoot;
 use crate::graphql::query::QueryRoot;
+use crate::service::documents::FileSettings;
 use crate::service::sessions::Sessions;
 
 /// The executable schema of clientgraph.
@@ -54,6 +55,7 @@ pub fn build_schema(
     sessions: Arc<Sessions>,
     cipher: FieldCipher,
     links: DownloadLinks,
+    files: FileSettings,
 ) -> AppSchema {
     let mut builder = builder()
         .limit_depth(settings.max_depth)
@@ -61,7 +63,8 @@ pub fn build_schema(
         .data(db)
         .data(sessions)
         .data(cipher)
-        .data(links);
+        .data(links)
+        .data(files);
     if !settings.limits.introspection {
         // Suggestions ("Did you mean …") would leak field names introspection hides.
         builder = builder.disable_introspection().disable_suggestions();
@@ -69,7 +72,7 @@ pub fn build_schema(
     builder.finish()
 }
 
-/// Signs short-lived download links (exports, later files).
+/// Signs short-lived download links (exports, document files).
 #[derive(Clone)]
 pub struct DownloadLinks {
     pub signer: crate::auth::signed::UrlSigner,

@@ -5,6 +5,8 @@
 //! - POSTs a browser form could send cross-site (`text/plain`, urlencoded, multipart or
 //!   no `Content-Type`) are refused unless they carry a preflight header (CSRF);
 //! - the body is read under a size limit (413 PAYLOAD_TOO_LARGE);
+//! - `multipart/form-data` bodies are GraphQL multipart requests (file uploads), read
+//!   under their own limits (see `multipart`);
 //! - every error leaves with an `extensions.code`; a panic while executing becomes a
 //!   generic INTERNAL_SERVER_ERROR response, never a dropped connection.
 
@@ -21,10 +23,11 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use serde::Deserialize;
 
-use super::AppState;
 use super::graphiql;
+use super::multipart::{self, MultipartError};
 use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response, internal_error, json_response};
+use super::{AppState, HttpSettings};
 use crate::error::{AppError, code};
 use crate::graphql::{RequestContext, context};
 
@@ -39,6 +42,8 @@ const PREFLIGHT_HEADERS: [&str; 3] = [
 /// What the request body claims to be.
 enum BodyKind {
     Json,
+    /// A GraphQL multipart request (uploads); a browser can send one cross-site too.
+    Multipart,
     /// A type an HTML form or `fetch` without preflight can send cross-site.
     BrowserSimple,
     Other,
@@ -58,9 +63,8 @@ fn body_kind(headers: &HeaderMap) -> BodyKind {
         .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" => BodyKind::Json,
-        "" | "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data" => {
-            BodyKind::BrowserSimple
-        }
+        "multipart/form-data" => BodyKind::Multipart,
+        "" | "text/plain" | "application/x-www-form-urlencoded" => BodyKind::BrowserSimple,
         _ => BodyKind::Other,
     }
 }
@@ -105,7 +109,9 @@ pub async fn post_graphql(
     let settings = &state.settings;
     match body_kind(&headers) {
         BodyKind::Json => {}
-        BodyKind::BrowserSimple if settings.csrf_prevention && !has_preflight_header(&headers) => {
+        BodyKind::BrowserSimple | BodyKind::Multipart
+            if settings.csrf_prevention && !has_preflight_header(&headers) =>
+        {
             return error_response(
                 StatusCode::BAD_REQUEST,
                 format,
@@ -114,6 +120,7 @@ pub async fn post_graphql(
                  application/json (or a GraphQL-Require-Preflight header)",
             );
         }
+        BodyKind::Multipart => {}
         BodyKind::BrowserSimple if !settings.csrf_prevention => {}
         BodyKind::BrowserSimple | BodyKind::Other => {
             return error_response(
@@ -123,6 +130,37 @@ pub async fn post_graphql(
                 "Content-Type must be application/json",
             );
         }
+    }
+
+    let context = request_context(request_id, peer, &headers);
+    if let Some(boundary) = multipart_boundary(&headers) {
+        return match multipart::receive(body, boundary, settings.uploads).await {
+            Ok(batch) => match check_batch(settings, &batch) {
+                Some(message) => error_response(
+                    StatusCode::BAD_REQUEST,
+                    format,
+                    code::BAD_USER_INPUT,
+                    &message,
+                ),
+                None => execute(&state, &headers, batch, context, format).await,
+            },
+            Err(MultipartError::TooLarge(message)) => error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format,
+                code::PAYLOAD_TOO_LARGE,
+                &message,
+            ),
+            Err(MultipartError::Invalid(message)) => error_response(
+                StatusCode::BAD_REQUEST,
+                format,
+                code::BAD_USER_INPUT,
+                &message,
+            ),
+            Err(MultipartError::Internal(err)) => {
+                tracing::error!(error = %err, "spooling an upload failed");
+                internal_error(format)
+            }
+        };
     }
 
     let limit = settings.body_limit_bytes;
@@ -157,28 +195,42 @@ pub async fn post_graphql(
             );
         }
     };
-    if let BatchRequest::Batch(requests) = &batch {
-        let refusal = if settings.max_batch == 0 {
-            Some("batched requests are disabled on this server".to_owned())
-        } else if requests.is_empty() || requests.len() > settings.max_batch {
-            Some(format!(
-                "a batch must hold between 1 and {} operations",
-                settings.max_batch
-            ))
-        } else {
-            None
-        };
-        if let Some(message) = refusal {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                format,
-                code::BAD_USER_INPUT,
-                &message,
-            );
-        }
+    if let Some(message) = check_batch(settings, &batch) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format,
+            code::BAD_USER_INPUT,
+            &message,
+        );
     }
-    let context = request_context(request_id, peer, &headers);
     execute(&state, &headers, batch, context, format).await
+}
+
+/// Why a batch is refused (batching off, or too many or no operations), if it is.
+fn check_batch(settings: &HttpSettings, batch: &BatchRequest) -> Option<String> {
+    let BatchRequest::Batch(requests) = batch else {
+        return None;
+    };
+    if settings.max_batch == 0 {
+        Some("batched requests are disabled on this server".to_owned())
+    } else if requests.is_empty() || requests.len() > settings.max_batch {
+        Some(format!(
+            "a batch must hold between 1 and {} operations",
+            settings.max_batch
+        ))
+    } else {
+        None
+    }
+}
+
+/// The boundary of a `multipart/form-data` body (a GraphQL multipart request).
+fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+        .then(|| multipart::boundary(content_type))?
 }
 
 /// The query-string parameters of a GraphQL GET request (GraphQL over HTTP spells the

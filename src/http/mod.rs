@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -24,9 +25,11 @@ use crate::db::Db;
 use crate::graphql::AppSchema;
 
 mod exports;
+mod files;
 mod graphiql;
 mod graphql;
 mod health;
+mod multipart;
 pub mod request_id;
 mod response;
 
@@ -41,6 +44,8 @@ pub struct HttpSettings {
     pub graphiql: bool,
     /// Batching window of the per-request DataLoaders.
     pub loader_delay: std::time::Duration,
+    /// Limits of multipart (file upload) requests.
+    pub uploads: multipart::UploadLimits,
     /// Field, alias and introspection limits, checked on each parsed document before
     /// it executes (see `graphql::limits`).
     pub limits: crate::graphql::QueryLimits,
@@ -54,6 +59,12 @@ impl From<&Config> for HttpSettings {
             csrf_prevention: config.csrf_prevention,
             graphiql: config.graphiql,
             loader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
+            uploads: multipart::UploadLimits {
+                max_file_bytes: config.upload_max_file_bytes,
+                max_files: config.upload_max_files.max(1),
+                max_body_bytes: config.upload_max_body_bytes,
+                max_json_bytes: config.body_limit_bytes as u64,
+            },
             limits: crate::graphql::SchemaSettings::from(config).limits,
         }
     }
@@ -66,6 +77,8 @@ pub struct AppState {
     pub authenticator: Authenticator,
     pub signer: UrlSigner,
     pub db: Db,
+    /// The document file store.
+    pub storage: crate::storage::Storage,
     pub settings: Arc<HttpSettings>,
 }
 
@@ -78,11 +91,25 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/exports/clients", get(exports::download_clients))
+        .route(
+            "/files/{tenant}/{document}/{version}",
+            get(files::download_document),
+        )
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .fallback(not_found)
         .with_state(state)
-        .layer(CompressionLayer::new())
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                // Files are sent as stored (exact Content-Length, byte ranges, sha256).
+                |_: StatusCode,
+                 _: axum::http::Version,
+                 headers: &axum::http::HeaderMap,
+                 _: &axum::http::Extensions| {
+                    !headers.contains_key(header::CONTENT_DISPOSITION)
+                },
+            )),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout(),

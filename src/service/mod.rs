@@ -9,6 +9,7 @@ pub mod change;
 pub mod clients;
 pub mod communications;
 pub mod contacts;
+pub mod documents;
 pub(crate) mod enums;
 pub mod feedback;
 pub mod insights;

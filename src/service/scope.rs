@@ -7,8 +7,9 @@
 
 use entity::{
     api_key, audit_event, client, client_address, client_analytics, client_communication,
-    client_contact, client_feedback, client_job_assignment, client_note, client_tag, event_outbox,
-    job, job_application, refresh_token, revoked_token, user,
+    client_contact, client_document, client_feedback, client_job_assignment, client_note,
+    client_tag, document_version, event_outbox, job, job_application, refresh_token, revoked_token,
+    user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -68,6 +69,8 @@ tenant_owned!(
     client_job_assignment,
     job_application,
     client_feedback,
+    client_document,
+    document_version,
 );
 
 fn request_actor(

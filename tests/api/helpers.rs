@@ -88,6 +88,8 @@ pub struct TestApp {
     pub db: Db,
     /// The database's URL (for running the binary's subcommands against it).
     pub database_url: String,
+    /// The local file store of this app (documents), removed with it.
+    pub files: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the server is told to stop.
     pub database: TestDatabase,
@@ -132,6 +134,8 @@ pub async fn spawn_app_on(
     // Tests that want the daily analytics task turn it on; elsewhere its statements
     // would only add noise (e.g. to statement counts).
     config.analytics_interval_secs = 0;
+    let files = tempfile::tempdir().expect("file store dir");
+    config.files.path = files.path().display().to_string();
     configure(&mut config);
     let app = Application::build(config)
         .await
@@ -147,6 +151,7 @@ pub async fn spawn_app_on(
         client: reqwest::Client::builder().build().unwrap(),
         db,
         database_url: database_url.to_owned(),
+        files,
         shutdown: Some(tx),
         database,
     }
@@ -328,4 +333,90 @@ impl TestApp {
 /// `n` days before now, as an RFC 3339 instant.
 pub fn days_ago(n: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(n)).to_rfc3339()
+}
+
+/// One file of a multipart request: the variable path it fills, its filename, its
+/// declared type and its bytes.
+pub struct Part<'a> {
+    pub path: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+pub fn part<'a>(path: &'a str, filename: &'a str, bytes: &'a [u8]) -> Part<'a> {
+    Part {
+        path,
+        filename,
+        content_type: "application/octet-stream",
+        bytes,
+    }
+}
+
+/// A GraphQL multipart request body (operations, map, files) and its content type.
+pub fn multipart(query: &str, variables: Value, parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "cgboundary7MA4YWxkTrZu0gW";
+    let map: serde_json::Map<String, Value> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i.to_string(), json!([p.path])))
+        .collect();
+    let mut body = Vec::new();
+    let mut text = |s: &str| body.extend_from_slice(s.as_bytes());
+    text(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n",
+        json!({ "query": query, "variables": variables })
+    ));
+    text(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n",
+        Value::Object(map)
+    ));
+    for (i, p) in parts.iter().enumerate() {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{i}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                p.filename, p.content_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(p.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    /// Sends a multipart GraphQL request (with the preflight header browsers must add).
+    pub async fn upload_raw(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        parts: &[Part<'_>],
+    ) -> reqwest::Response {
+        let (content_type, body) = multipart(query, variables, parts);
+        self.client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .header("graphql-require-preflight", "1")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A multipart request that must be answered 200; its JSON body.
+    pub async fn upload(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        parts: &[Part<'_>],
+    ) -> Value {
+        let response = self.upload_raw(token, query, variables, parts).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
 }

@@ -11,6 +11,7 @@ mod clients;
 mod communications;
 mod contacts;
 mod database;
+mod documents;
 mod feedback;
 mod graphiql;
 mod graphql_http;

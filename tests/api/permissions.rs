@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use clientgraph::auth::{Permission, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::{error_codes, spawn_app};
+use crate::helpers::{error_codes, multipart, part, spawn_app};
 
 const TYPE_REF: &str = "fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
 
@@ -57,6 +57,8 @@ impl Schema {
             ("SCALAR", "DateTime") => "\"2099-01-01T00:00:00Z\"".into(),
             ("SCALAR", "NaiveDate") => "\"2099-01-01\"".into(),
             ("SCALAR", "JSON") => "{}".into(),
+            // Files only travel in multipart requests, through a variable.
+            ("SCALAR", "Upload") => "$upload".into(),
             ("SCALAR", _) if lower.contains("email") => "\"probe@example.com\"".into(),
             ("SCALAR", _) if lower.contains("password") => "\"probe-password-123\"".into(),
             ("SCALAR", _) => "\"probe\"".into(),
@@ -104,8 +106,13 @@ impl Schema {
         } else {
             ""
         };
+        let variables = if args.contains("$upload") {
+            "($upload: Upload!)"
+        } else {
+            ""
+        };
         format!(
-            "{root} {{ {}{args}{selection} }}",
+            "{root}{variables} {{ {}{args}{selection} }}",
             field["name"].as_str().unwrap()
         )
     }
@@ -164,7 +171,13 @@ async fn every_guarded_root_field_refuses_exactly_the_roles_the_table_denies() {
         for (name, operation, permission) in &roots {
             // A fresh token per call: `logout` revokes the one it is called with.
             let token = app.token_for(&tenant, user_id, role);
-            let body = app.graphql_as(&token, operation, json!({})).await;
+            let body = if operation.contains("$upload") {
+                let file = [part("variables.upload", "probe.txt", b"probe\n")];
+                app.upload(&token, operation, json!({ "upload": null }), &file)
+                    .await
+            } else {
+                app.graphql_as(&token, operation, json!({})).await
+            };
             let codes = error_codes(&body);
             assert!(
                 !codes
@@ -187,7 +200,23 @@ async fn every_guarded_root_field_refuses_exactly_the_roles_the_table_denies() {
 
     // Without a credential only the public fields answer; the rest are UNAUTHENTICATED.
     for (name, operation, _) in &roots {
-        let body = app.graphql(operation, json!({})).await;
+        let body: Value = if operation.contains("$upload") {
+            let file = [part("variables.upload", "probe.txt", b"probe\n")];
+            let (content_type, body) = multipart(operation, json!({ "upload": null }), &file);
+            app.client
+                .post(app.url("/graphql"))
+                .header("content-type", content_type)
+                .header("graphql-require-preflight", "1")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        } else {
+            app.graphql(operation, json!({})).await
+        };
         let unauthenticated = error_codes(&body).iter().any(|c| c == "UNAUTHENTICATED");
         let public = PUBLIC_FIELDS.contains(&name.as_str());
         if public {

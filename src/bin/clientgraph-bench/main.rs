@@ -279,6 +279,11 @@ pub(crate) fn in_process(
         sessions,
         cipher,
         links,
+        clientgraph::service::documents::FileSettings {
+            storage: clientgraph::storage::from_config(&config.files)?,
+            max_file_bytes: config.upload_max_file_bytes,
+            logo_max_bytes: config.logo_max_bytes,
+        },
     );
     let auth = AuthContext {
         tenant_id,

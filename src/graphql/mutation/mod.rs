@@ -13,6 +13,7 @@ mod bulk;
 mod clients;
 mod communications;
 mod contacts;
+mod documents;
 mod exports;
 mod feedback;
 mod jobs;
@@ -35,6 +36,7 @@ pub struct MutationRoot(
     communications::CommunicationMutations,
     jobs::JobMutations,
     feedback::FeedbackMutations,
+    documents::DocumentMutations,
 );
 
 /// A partial-update field: absent keeps, `null` clears, a value sets.

@@ -7,6 +7,7 @@ mod audit;
 pub(crate) mod clients;
 pub(crate) mod communications;
 pub(crate) mod contacts;
+mod documents;
 pub(crate) mod jobs;
 pub(crate) mod notes;
 mod server_info;
@@ -29,4 +30,5 @@ pub struct QueryRoot(
     notes::NotesQuery,
     communications::CommunicationsQuery,
     jobs::JobsQuery,
+    documents::DocumentsQuery,
 );

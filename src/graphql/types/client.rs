@@ -6,9 +6,10 @@ use entity::{client, client_address};
 
 use super::{
     AnalyticsDay, AuditEvent, AuditEventConnectionFields, ClientDashboard, Communication,
-    CommunicationConnectionFields, Contact, ContactConnectionFields, Feedback,
-    FeedbackConnectionFields, FeedbackSummary, HealthScore, Job, JobConnectionFields, Note,
-    NoteConnectionFields, User, communication, load_health,
+    CommunicationConnectionFields, Contact, ContactConnectionFields, Document,
+    DocumentConnectionFields, DocumentFilterInput, Feedback, FeedbackConnectionFields,
+    FeedbackSummary, HealthScore, Job, JobConnectionFields, Note, NoteConnectionFields, User,
+    communication, documents_connection, load_health, logo_of,
 };
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
@@ -28,6 +29,7 @@ use crate::graphql::query::notes::{NoteFilterInput, NoteOrderBy};
 use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
 use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
+use crate::service::documents::read::Parent;
 use crate::service::feedback::FeedbackFilter;
 use crate::service::insights::analytics;
 use crate::service::notes::read::NoteQuery;
@@ -206,6 +208,30 @@ impl Client {
             )
             .await?,
         ))
+    }
+    /// The client's documents, newest first, each client's page computed in SQL
+    /// (batched across a page of clients). Requires `documents:read`.
+    #[graphql(guard = "require(Permission::DocumentsRead)")]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<DocumentFilterInput>,
+        #[graphql(desc = "Case-insensitive part of the name or description.")] search: Option<
+            String,
+        >,
+    ) -> Result<Option<Connection<String, Document, DocumentConnectionFields>>> {
+        let filter = filter.unwrap_or_default().into_service(search);
+        let connection =
+            documents_connection(ctx, Parent::Client, self.0.id, filter, first, after).await?;
+        Ok(Some(connection))
+    }
+    /// The client's logo: its newest `LOGO` document (an image). Requires
+    /// `documents:read`.
+    #[graphql(guard = "require(Permission::DocumentsRead)")]
+    async fn logo(&self, ctx: &Context<'_>) -> Result<Option<Document>> {
+        logo_of(ctx, self.0.id).await
     }
     /// The client's notes (newest first by default), each client's page computed in
     /// SQL (batched across a page of clients). Requires `notes:read`.

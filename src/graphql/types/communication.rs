@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_communication;
 use uuid::Uuid;
 
-use super::{Client, Contact, Job, User};
+use super::{Client, Contact, Document, Job, User, attachments_of};
 use crate::auth::Permission;
 use crate::graphql::connection::{nested_connection, nested_total};
 use crate::graphql::context;
@@ -92,6 +92,11 @@ impl Communication {
         Ok(context::load::<ContactLoader>(ctx, self.0.contact_id)
             .await?
             .map(Contact))
+    }
+    /// The documents attached to it, oldest first. Requires `documents:read`.
+    #[graphql(guard = "require(Permission::DocumentsRead)")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
+        attachments_of(ctx, self.0.id).await
     }
 }
 

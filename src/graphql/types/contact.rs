@@ -3,12 +3,19 @@ use chrono::{DateTime, Utc};
 use entity::client_contact;
 use uuid::Uuid;
 
-use super::Client;
+use async_graphql::connection::Connection;
+
+use super::{
+    Client, Document, DocumentConnectionFields, DocumentFilterInput, documents_connection,
+};
+use crate::auth::Permission;
 use crate::graphql::connection::nested_total;
 use crate::graphql::context;
+use crate::graphql::guards::require;
 use crate::graphql::loaders::{ClientLoader, ContactsOfClient};
 use crate::service::contacts::read::{self, ContactFilter};
 use crate::service::contacts::{ContactMethod, ContactRole};
+use crate::service::documents::read::Parent;
 
 /// A person at a client.
 pub struct Contact(pub client_contact::Model);
@@ -94,6 +101,18 @@ impl Contact {
         Ok(context::load::<ClientLoader>(ctx, self.0.client_id)
             .await?
             .map(Client))
+    }
+    /// Documents about this contact, newest first. Requires `documents:read`.
+    #[graphql(guard = "require(Permission::DocumentsRead)")]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        filter: Option<DocumentFilterInput>,
+    ) -> Result<Connection<String, Document, DocumentConnectionFields>> {
+        let filter = filter.unwrap_or_default().into_service(None);
+        documents_connection(ctx, Parent::Contact, self.0.id, filter, first, after).await
     }
 }
 

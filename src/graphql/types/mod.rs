@@ -6,6 +6,7 @@ mod audit_event;
 mod client;
 mod communication;
 mod contact;
+mod document;
 mod feedback;
 mod insights;
 mod job;
@@ -22,6 +23,10 @@ pub use client::{
 };
 pub use communication::{Communication, CommunicationConnectionFields};
 pub use contact::{Contact, ContactConnectionFields};
+pub use document::{
+    Document, DocumentConnectionFields, DocumentFilterInput, DocumentVersion, attachments_of,
+    documents_connection, logo_of,
+};
 pub use feedback::{Feedback, FeedbackConnectionFields, FeedbackSummary};
 pub use insights::{AnalyticsDay, ClientDashboard, HealthScore, load_health};
 pub use job::{

@@ -1,0 +1,589 @@
+//! Client documents: upload (a file and its metadata in one step), new versions,
+//! metadata updates (optimistic locking), soft delete and restore, retention and legal
+//! hold. The bytes go to the file store first; the rows are written in one transaction
+//! afterwards, and when that transaction fails the stored file is removed again, so a
+//! failed upload leaves neither a half row nor an orphan file.
+//!
+//! Visibility: `PRIVATE` documents are seen only by their uploader and by admins;
+//! `TEAM` and `TENANT` by everyone in the tenant with `documents:read` (teams do not
+//! exist yet, so `TEAM` reads like `TENANT`).
+
+pub mod content;
+pub mod download;
+pub mod purge;
+pub mod read;
+
+use chrono::{DateTime, Utc};
+use entity::{client_communication, client_document, document_version};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::change::{self, Change, FieldChanges};
+use super::clients::Patch;
+use super::clients::input::normalize_tags;
+use super::clients::read::get_in as live_client;
+use super::contacts::check_of_client as check_contact;
+use super::enums::stored_enum;
+use super::{TenantScope, validate};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::storage::{self, ByteStream, Storage};
+use content::Inspected;
+
+stored_enum!(
+    /// What a document is.
+    DocType {
+        Contract => "CONTRACT",
+        Proposal => "PROPOSAL",
+        Invoice => "INVOICE",
+        Report => "REPORT",
+        Presentation => "PRESENTATION",
+        /// The client's logo: an image of at most the logo size limit (2 MB by default).
+        Logo => "LOGO",
+        /// The default for documents attached to a communication.
+        Attachment => "ATTACHMENT",
+        /// The default otherwise.
+        Other => "OTHER",
+    }
+);
+
+stored_enum!(
+    /// Who in the tenant sees a document.
+    Visibility {
+        /// Its uploader and admins only.
+        Private => "PRIVATE",
+        /// The team (for now: everyone with `documents:read`, as teams do not exist yet).
+        Team => "TEAM",
+        /// Everyone with `documents:read` (the default).
+        Tenant => "TENANT",
+    }
+);
+
+/// The file store and the upload limits, shared by every request.
+#[derive(Clone)]
+pub struct FileSettings {
+    pub storage: Storage,
+    /// Largest document file, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest logo, in bytes.
+    pub logo_max_bytes: u64,
+}
+
+/// An uploaded file as it arrived: the client's filename (not yet sanitized) and its
+/// content, spooled to an anonymous temporary file while the request streamed in.
+pub struct IncomingFile {
+    pub filename: String,
+    pub content: std::fs::File,
+}
+
+/// What the caller sent for a document (upload: `None`/`Keep` means "not given").
+#[derive(Debug, Clone, Default)]
+pub struct DocumentPatch {
+    pub name: Option<String>,
+    pub description: Patch<String>,
+    pub doc_type: Option<DocType>,
+    pub category: Patch<String>,
+    pub tags: Option<Vec<String>>,
+    pub visibility: Option<Visibility>,
+    pub contact_id: Patch<Uuid>,
+    pub communication_id: Patch<Uuid>,
+}
+
+fn apply(m: &mut client_document::Model, patch: DocumentPatch) -> AppResult<()> {
+    if let Some(name) = patch.name {
+        m.name = validate::text("name", &name, 1, 255)?;
+    }
+    validate::optional_text(patch.description, &mut m.description, "description", 5000)?;
+    if let Some(t) = patch.doc_type {
+        m.doc_type = t.as_str().to_owned();
+    }
+    validate::optional_text(patch.category, &mut m.category, "category", 100)?;
+    if let Some(tags) = patch.tags {
+        m.tags = json!(normalize_tags(tags)?);
+    }
+    if let Some(v) = patch.visibility {
+        m.visibility = v.as_str().to_owned();
+    }
+    for (slot, value) in [
+        (&mut m.contact_id, patch.contact_id),
+        (&mut m.communication_id, patch.communication_id),
+    ] {
+        match value {
+            Patch::Keep => {}
+            Patch::Clear => *slot = None,
+            Patch::Set(id) => *slot = Some(id),
+        }
+    }
+    Ok(())
+}
+
+fn fields(m: &client_document::Model) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("name", json!(m.name)),
+        ("description", json!(m.description)),
+        ("docType", json!(m.doc_type)),
+        ("category", json!(m.category)),
+        ("tags", m.tags.clone()),
+        ("visibility", json!(m.visibility)),
+        ("contactId", json!(m.contact_id)),
+        ("communicationId", json!(m.communication_id)),
+        ("retentionUntil", json!(m.retention_until)),
+        ("legalHold", json!(m.legal_hold)),
+    ]
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    action: &'static str,
+    m: &client_document::Model,
+    changes: FieldChanges,
+) -> AppResult<()> {
+    let change = Change {
+        action,
+        entity_type: "document",
+        entity_id: Some(m.id),
+        changes,
+        payload: json!({
+            "id": m.id,
+            "clientId": m.client_id,
+            "name": m.name,
+            "docType": m.doc_type,
+            "currentVersionNo": m.current_version_no,
+            "version": m.version,
+        }),
+    };
+    change::record(txn, scope, change).await
+}
+
+/// Refuses a communication that is not one of `client_id`.
+async fn check_communication(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    client_id: Uuid,
+    communication_id: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(id) = communication_id else {
+        return Ok(());
+    };
+    scope
+        .find_by_id::<client_communication::Entity>(id)
+        .filter(client_communication::Column::ClientId.eq(client_id))
+        .one(txn)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("communication"))
+}
+
+/// The document `id` as this caller may see it (visibility applied, client live),
+/// locked for the rest of `txn`. `deleted` picks live or soft-deleted documents; `None`
+/// takes either.
+async fn locked_document(
+    txn: &DatabaseTransaction,
+    scope: &TenantScope,
+    id: Uuid,
+    deleted: Option<bool>,
+) -> AppResult<client_document::Model> {
+    let mut select = scope
+        .find_by_id::<client_document::Entity>(id)
+        .filter(read::visible(scope))
+        .filter(read::client_live(scope));
+    select = match deleted {
+        Some(false) => select.filter(client_document::Column::DeletedAt.is_null()),
+        Some(true) => select.filter(client_document::Column::DeletedAt.is_not_null()),
+        None => select,
+    };
+    select
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("document"))
+}
+
+/// Checks the file against the limits, reads it once (size, sha256, sniffed type) and
+/// writes it to the store under a fresh key. Returns the key and what was learnt.
+async fn store_file(
+    files: &FileSettings,
+    scope: &TenantScope,
+    incoming: IncomingFile,
+    logo: bool,
+) -> AppResult<(String, Inspected, String)> {
+    let filename = content::sanitize_filename(&incoming.filename);
+    let limit = if logo {
+        files.logo_max_bytes.min(files.max_file_bytes)
+    } else {
+        files.max_file_bytes
+    };
+    let mut file = incoming.content;
+    let size = file.metadata().map_err(AppError::internal)?.len();
+    if size > limit {
+        let what = if logo { "a logo" } else { "a file" };
+        return Err(AppError::PayloadTooLarge(format!(
+            "{what} may be at most {limit} bytes; this one has {size}"
+        )));
+    }
+    let sniff_name = filename.clone();
+    let (file, inspected) = tokio::task::spawn_blocking(move || {
+        content::inspect(&mut file, &sniff_name, logo).map(|i| (file, i))
+    })
+    .await
+    .map_err(AppError::internal)??;
+    let key = storage::new_key(scope.tenant_id());
+    files
+        .storage
+        .put(&key, file_stream(file))
+        .await
+        .map_err(AppError::Internal)?;
+    Ok((key, inspected, filename))
+}
+
+/// Streams a (temporary) file in 64 KiB chunks.
+fn file_stream(file: std::fs::File) -> ByteStream {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::from_std(file);
+    futures_util::stream::unfold(Some(file), |state| async move {
+        let mut file = state?;
+        let mut buffer = vec![0u8; 64 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok(bytes::Bytes::from(buffer)), Some(file)))
+            }
+            Err(err) => Some((Err(err), None)),
+        }
+    })
+    .boxed()
+}
+
+/// Runs `write` after the file was stored under `key`; when it fails the file is
+/// removed again (nothing refers to it), so no orphan stays behind.
+async fn or_remove_file<T>(
+    files: &FileSettings,
+    key: &str,
+    write: impl Future<Output = AppResult<T>>,
+) -> AppResult<T> {
+    let result = write.await;
+    if result.is_err()
+        && let Err(err) = files.storage.delete(key).await
+    {
+        tracing::error!(
+            key,
+            error = format!("{err:#}"),
+            "cannot remove the file of a failed upload"
+        );
+    }
+    result
+}
+
+fn new_version(
+    scope: &TenantScope,
+    document_id: Uuid,
+    version_no: i32,
+    key: String,
+    inspected: &Inspected,
+    filename: String,
+    change_note: Option<String>,
+) -> document_version::Model {
+    document_version::Model {
+        id: Uuid::now_v7(),
+        tenant_id: scope.tenant_id(),
+        document_id,
+        version_no,
+        storage_key: key,
+        original_filename: filename,
+        mime_type: inspected.mime_type.to_owned(),
+        size_bytes: inspected.size_bytes as i64,
+        sha256: inspected.sha256.clone(),
+        uploaded_by: scope.actor().id,
+        uploaded_at: Utc::now(),
+        change_note,
+    }
+}
+
+fn check_change_note(note: Option<String>) -> AppResult<Option<String>> {
+    let mut slot = None;
+    validate::optional_text(note.into(), &mut slot, "changeNote", 1000)?;
+    Ok(slot)
+}
+
+/// Uploads a document of a client: its metadata and its first version, in one step.
+/// `name` defaults to the (sanitized) filename; `docType` to `ATTACHMENT` for a
+/// communication's document and `OTHER` otherwise.
+pub async fn upload(
+    db: &Db,
+    files: &FileSettings,
+    scope: &TenantScope,
+    client_id: Uuid,
+    patch: DocumentPatch,
+    incoming: IncomingFile,
+) -> AppResult<client_document::Model> {
+    let now = Utc::now();
+    let default_type = match patch.communication_id {
+        Patch::Set(_) => DocType::Attachment,
+        _ => DocType::Other,
+    };
+    let mut model = client_document::Model {
+        id: Uuid::now_v7(),
+        tenant_id: scope.tenant_id(),
+        client_id,
+        contact_id: None,
+        communication_id: None,
+        name: content::sanitize_filename(&incoming.filename),
+        description: None,
+        doc_type: default_type.as_str().to_owned(),
+        category: None,
+        tags: json!([]),
+        visibility: Visibility::Tenant.as_str().to_owned(),
+        current_version_id: None,
+        current_version_no: 1,
+        retention_until: None,
+        legal_hold: false,
+        created_by: scope.actor().id,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        deleted_at: None,
+    };
+    // Input errors are reported before a byte is stored.
+    apply(&mut model, patch)?;
+    let logo = model.doc_type == DocType::Logo.as_str();
+    let (key, inspected, filename) = store_file(files, scope, incoming, logo).await?;
+    let scope = scope.clone();
+    let version = new_version(&scope, model.id, 1, key.clone(), &inspected, filename, None);
+    model.current_version_id = Some(version.id);
+    let write = db.write(move |txn| {
+        Box::pin(async move {
+            live_client(txn, &scope, client_id).await?;
+            check_contact(txn, &scope, client_id, model.contact_id).await?;
+            check_communication(txn, &scope, client_id, model.communication_id).await?;
+            let changes = FieldChanges::created(fields(&model))
+                .initial("sha256", &version.sha256)
+                .initial("sizeBytes", version.size_bytes);
+            let document: client_document::ActiveModel = model.into();
+            let created = document.reset_all().insert(txn).await?;
+            let version: document_version::ActiveModel = version.into();
+            version.reset_all().insert(txn).await?;
+            record(txn, &scope, "document.uploaded", &created, changes).await?;
+            Ok(created)
+        })
+    });
+    or_remove_file(files, &key, write).await
+}
+
+/// Adds version n+1 of a document and makes it current; earlier versions stay.
+pub async fn upload_version(
+    db: &Db,
+    files: &FileSettings,
+    scope: &TenantScope,
+    document_id: Uuid,
+    incoming: IncomingFile,
+    change_note: Option<String>,
+) -> AppResult<(client_document::Model, document_version::Model)> {
+    let change_note = check_change_note(change_note)?;
+    let current = read::get(db, scope, document_id).await?;
+    let logo = current.doc_type == DocType::Logo.as_str();
+    let (key, inspected, filename) = store_file(files, scope, incoming, logo).await?;
+    let stored = key.clone();
+    let scope = scope.clone();
+    let write = db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked_document(txn, &scope, document_id, Some(false)).await?;
+            let number = current.current_version_no + 1;
+            let version = new_version(
+                &scope,
+                document_id,
+                number,
+                key,
+                &inspected,
+                filename,
+                change_note,
+            );
+            let version: document_version::ActiveModel = version.into();
+            let version = version.reset_all().insert(txn).await?;
+            let mut active: client_document::ActiveModel = current.clone().into();
+            active.current_version_id = Set(Some(version.id));
+            active.current_version_no = Set(number);
+            active.version = Set(current.version + 1);
+            active.updated_at = Set(Utc::now());
+            let updated = active.update(txn).await?;
+            let changes = FieldChanges::new()
+                .set("currentVersionNo", current.current_version_no, number)
+                .set("sha256", Option::<String>::None, &version.sha256);
+            record(txn, &scope, "document.version_added", &updated, changes).await?;
+            Ok((updated, version))
+        })
+    });
+    or_remove_file(files, &stored, write).await
+}
+
+/// Changes a document's metadata if it is still at `expected_version`. Making it a
+/// `LOGO` requires its current file to qualify as one.
+pub async fn update(
+    db: &Db,
+    files: &FileSettings,
+    scope: &TenantScope,
+    id: Uuid,
+    patch: DocumentPatch,
+    expected_version: Option<i32>,
+) -> AppResult<client_document::Model> {
+    let scope = scope.clone();
+    let logo_limit = files.logo_max_bytes;
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked_document(txn, &scope, id, Some(false)).await?;
+            change::expect_version("document", current.version, expected_version)?;
+            let mut next = current.clone();
+            apply(&mut next, patch)?;
+            if next.contact_id != current.contact_id {
+                check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+            }
+            if next.communication_id != current.communication_id {
+                check_communication(txn, &scope, next.client_id, next.communication_id).await?;
+            }
+            let logo = DocType::Logo.as_str();
+            if next.doc_type == logo && current.doc_type != logo {
+                check_logo_file(txn, &current, logo_limit).await?;
+            }
+            let changes = FieldChanges::between(fields(&current), fields(&next));
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            next.version = current.version + 1;
+            next.updated_at = Utc::now();
+            let active: client_document::ActiveModel = next.into();
+            let updated = active.reset_all().update(txn).await?;
+            record(txn, &scope, "document.updated", &updated, changes).await?;
+            Ok(updated)
+        })
+    })
+    .await
+}
+
+async fn check_logo_file(
+    txn: &DatabaseTransaction,
+    document: &client_document::Model,
+    limit: u64,
+) -> AppResult<()> {
+    let version =
+        document_version::Entity::find_by_id(document.current_version_id.unwrap_or_default())
+            .filter(document_version::Column::TenantId.eq(document.tenant_id))
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound("document version"))?;
+    if !content::allowed_types(true).contains(&version.mime_type.as_str()) {
+        return Err(AppError::bad_input(
+            "input.docType",
+            format!(
+                "a {} file cannot be a logo; logos are images",
+                version.mime_type
+            ),
+        ));
+    }
+    if version.size_bytes as u64 > limit {
+        return Err(AppError::bad_input(
+            "input.docType",
+            format!(
+                "a logo may be at most {limit} bytes; this file has {}",
+                version.size_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes a document (soft): it leaves every list, its files stay until retention
+/// allows `clientgraph documents purge` to remove them. CONFLICT under legal hold.
+pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_document::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked_document(txn, &scope, id, Some(false)).await?;
+            if current.legal_hold {
+                return Err(AppError::Conflict(
+                    "the document is under legal hold and cannot be deleted".into(),
+                ));
+            }
+            let now = Utc::now();
+            let mut active: client_document::ActiveModel = current.clone().into();
+            active.deleted_at = Set(Some(now));
+            active.version = Set(current.version + 1);
+            active.updated_at = Set(now);
+            let deleted = active.update(txn).await?;
+            let changes = FieldChanges::new().set("deleted", false, true);
+            record(txn, &scope, "document.deleted", &deleted, changes).await?;
+            Ok(deleted)
+        })
+    })
+    .await
+}
+
+/// Brings a soft-deleted document back (its files are still there until purged).
+/// Restoring a live document changes nothing.
+pub async fn restore(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_document::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked_document(txn, &scope, id, None).await?;
+            if current.deleted_at.is_none() {
+                return Ok(current);
+            }
+            let mut active: client_document::ActiveModel = current.clone().into();
+            active.deleted_at = Set(None);
+            active.version = Set(current.version + 1);
+            active.updated_at = Set(Utc::now());
+            let restored = active.update(txn).await?;
+            let changes = FieldChanges::new().set("deleted", true, false);
+            record(txn, &scope, "document.restored", &restored, changes).await?;
+            Ok(restored)
+        })
+    })
+    .await
+}
+
+/// Sets how long a document's files must be kept (`until`; `Clear` removes the date)
+/// and whether it is under legal hold. Works on deleted documents too: a hold placed
+/// after deletion still stops the purge.
+pub async fn set_retention(
+    db: &Db,
+    scope: &TenantScope,
+    id: Uuid,
+    until: Patch<DateTime<Utc>>,
+    legal_hold: Option<bool>,
+) -> AppResult<client_document::Model> {
+    let scope = scope.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let current = locked_document(txn, &scope, id, None).await?;
+            let mut next = current.clone();
+            match until {
+                Patch::Keep => {}
+                Patch::Clear => next.retention_until = None,
+                Patch::Set(at) => next.retention_until = Some(at),
+            }
+            if let Some(hold) = legal_hold {
+                next.legal_hold = hold;
+            }
+            let changes = FieldChanges::between(fields(&current), fields(&next));
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            next.version = current.version + 1;
+            next.updated_at = Utc::now();
+            let active: client_document::ActiveModel = next.into();
+            let updated = active.reset_all().update(txn).await?;
+            record(txn, &scope, "document.retention_set", &updated, changes).await?;
+            Ok(updated)
+        })
+    })
+    .await
+}
+
+/// The tags of a document.
+pub fn tags(m: &client_document::Model) -> Vec<String> {
+    serde_json::from_value(m.tags.clone()).unwrap_or_default()
+}

@@ -1,0 +1,136 @@
+//! `clientgraph documents purge`: removes the files and rows of documents that were
+//! soft-deleted long enough ago, unless a retention date or a legal hold keeps them.
+//! Each document is purged in its own transaction that re-checks, under a row lock,
+//! that it is still deleted and purgeable (a restore or a hold may have come between).
+
+use chrono::{DateTime, Utc};
+use entity::{client_document, document_version};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::service::TenantScope;
+use crate::service::change::{self, Change, FieldChanges};
+use crate::storage::Storage;
+
+/// Documents looked at per round.
+const BATCH: u64 = 200;
+
+/// What a purge did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Documents whose files and rows were removed.
+    pub documents: u64,
+    /// Files removed from the store.
+    pub files: u64,
+    /// Deleted documents old enough but kept by a retention date or a legal hold.
+    pub retained: u64,
+}
+
+/// Deleted before `deleted_before`, and nothing keeps them as of `now`.
+fn purgeable(deleted_before: DateTime<Utc>, now: DateTime<Utc>) -> Condition {
+    use client_document::Column as C;
+    Condition::all()
+        .add(C::DeletedAt.is_not_null())
+        .add(C::DeletedAt.lt(deleted_before))
+        .add(C::LegalHold.eq(false))
+        .add(
+            Condition::any()
+                .add(C::RetentionUntil.is_null())
+                .add(C::RetentionUntil.lte(now)),
+        )
+}
+
+/// Purges, across every tenant, the documents deleted before `deleted_before` that no
+/// retention date (as of now) or legal hold keeps.
+pub async fn purge(
+    db: &Db,
+    storage: &Storage,
+    deleted_before: DateTime<Utc>,
+) -> AppResult<PurgeReport> {
+    use client_document::Column as C;
+    let now = Utc::now();
+    let mut report = PurgeReport {
+        retained: client_document::Entity::find()
+            .filter(C::DeletedAt.is_not_null())
+            .filter(C::DeletedAt.lt(deleted_before))
+            .filter(
+                Condition::any()
+                    .add(C::LegalHold.eq(true))
+                    .add(C::RetentionUntil.gt(now)),
+            )
+            .count(db.conn())
+            .await?,
+        ..PurgeReport::default()
+    };
+    loop {
+        let batch: Vec<client_document::Model> = client_document::Entity::find()
+            .filter(purgeable(deleted_before, now))
+            .order_by_asc(C::Id)
+            .limit(BATCH)
+            .all(db.conn())
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for document in batch {
+            report.files += purge_one(db, storage, document, deleted_before, now).await?;
+            report.documents += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Removes one document's files, then its rows, in one transaction; the number of files.
+async fn purge_one(
+    db: &Db,
+    storage: &Storage,
+    document: client_document::Model,
+    deleted_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let storage = storage.clone();
+    db.write(move |txn| {
+        Box::pin(async move {
+            let Some(current) = client_document::Entity::find_by_id(document.id)
+                .filter(purgeable(deleted_before, now))
+                .lock_exclusive()
+                .one(txn)
+                .await?
+            else {
+                return Ok(0);
+            };
+            let versions = document_version::Entity::find()
+                .filter(document_version::Column::DocumentId.eq(current.id))
+                .all(txn)
+                .await?;
+            for version in &versions {
+                storage
+                    .delete(&version.storage_key)
+                    .await
+                    .map_err(AppError::Internal)?;
+            }
+            document_version::Entity::delete_many()
+                .filter(Expr::col(document_version::Column::DocumentId).eq(current.id))
+                .exec(txn)
+                .await?;
+            let scope = TenantScope::system(current.tenant_id);
+            let change = Change {
+                action: "document.purged",
+                entity_type: "document",
+                entity_id: Some(current.id),
+                changes: FieldChanges::new().initial("files", versions.len()),
+                payload: json!({ "id": current.id, "clientId": current.client_id }),
+            };
+            current.delete(txn).await?;
+            change::record(txn, &scope, change).await?;
+            Ok(versions.len() as u64)
+        })
+    })
+    .await
+}
