@@ -54,7 +54,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init(config.log_format, &config.log_filter);
     let app = Application::build(config).await?;
     if args.demo {
-        demo::seed(app.db(), app.cipher()).await?;
+        demo::seed(app.db(), app.cipher(), app.files()).await?;
     }
     let addr = app.local_addr();
     tracing::info!(%addr, database = app.db().backend_name(), "clientgraph listening");

@@ -30,6 +30,7 @@ pub struct Application {
     router: Router,
     db: Db,
     cipher: FieldCipher,
+    files: FileSettings,
     grace: Duration,
     /// Between runs of the daily analytics task; `None` when it is off.
     analytics_interval: Option<Duration>,
@@ -84,7 +85,7 @@ impl Application {
                 signer: signer.clone(),
                 ttl: chrono::Duration::seconds(config.download_url_ttl_secs),
             },
-            files,
+            files.clone(),
         );
         let state = AppState {
             schema,
@@ -103,6 +104,7 @@ impl Application {
             router,
             db,
             cipher,
+            files,
             grace: Duration::from_secs(config.shutdown_grace_secs),
             analytics_interval: (config.analytics_interval_secs > 0)
                 .then(|| Duration::from_secs(config.analytics_interval_secs)),
@@ -119,6 +121,11 @@ impl Application {
     /// The cipher of sensitive fields (for seeding through services).
     pub fn cipher(&self) -> &FieldCipher {
         &self.cipher
+    }
+
+    /// The document file store and upload limits (for seeding through services).
+    pub fn files(&self) -> &FileSettings {
+        &self.files
     }
 
     /// The application's database handle.

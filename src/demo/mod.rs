@@ -4,6 +4,7 @@
 
 mod activity;
 mod clients;
+mod files;
 
 use crate::auth::Role;
 use crate::crypto::FieldCipher;
@@ -11,6 +12,7 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::clients::{bulk, read};
+use crate::service::documents::FileSettings;
 use crate::service::tenants::{self, FirstAdmin};
 use crate::service::users::{self, NewUser};
 use crate::service::{communications, contacts, notes};
@@ -28,7 +30,7 @@ pub fn demo_email(slug: &str, role: Role) -> String {
 }
 
 /// Creates whatever part of the demo data is missing and prints how to sign in.
-pub async fn seed(db: &Db, cipher: &FieldCipher) -> AppResult<()> {
+pub async fn seed(db: &Db, cipher: &FieldCipher, documents: &FileSettings) -> AppResult<()> {
     for (slug, name) in DEMO_TENANTS {
         let admin = FirstAdmin {
             email: demo_email(slug, Role::Admin),
@@ -74,11 +76,12 @@ pub async fn seed(db: &Db, cipher: &FieldCipher) -> AppResult<()> {
                 }
                 activity::recruiting(db, &scope, index, created.id).await?;
                 activity::feedback(db, &scope, index, created.id).await?;
+                files::documents(db, documents, &scope, index, &created).await?;
             }
         }
     }
     println!(
-        "demo data ready: {} clients with 3 contacts, 3 notes and 4 communications each (jobs with candidates for a third, feedback for a quarter) in tenant \"demo\".",
+        "demo data ready: {} clients with 3 contacts, 3 notes and 4 communications each (jobs with candidates for a third, feedback for a quarter, documents for a fifth) in tenant \"demo\".",
         clients::COUNT
     );
     println!("Sign in with login(tenant: \"demo\", email: …, password: \"{DEMO_PASSWORD}\"):");

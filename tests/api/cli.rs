@@ -70,11 +70,17 @@ async fn migrate_subcommand_goes_up_down_and_reports_status() {
 }
 
 /// Starts `clientgraph serve --demo` on a free port with JSON logs at `log_filter`;
-/// returns the process and the GraphQL URL it printed.
-async fn serve_demo(database_url: &str, log_filter: &str, stderr: Stdio) -> (Child, String) {
+/// returns the process, the GraphQL URL it printed and its file store (removed on drop).
+async fn serve_demo(
+    database_url: &str,
+    log_filter: &str,
+    stderr: Stdio,
+) -> (Child, String, tempfile::TempDir) {
+    let files = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .args(["serve", "--demo"])
         .env("DATABASE_URL", database_url)
+        .env("CLIENTGRAPH_STORAGE_PATH", files.path())
         .env("CLIENTGRAPH_LISTEN", "127.0.0.1:0")
         .env("CLIENTGRAPH_LOG_FORMAT", "json")
         .env("CLIENTGRAPH_LOG", log_filter)
@@ -94,18 +100,60 @@ async fn serve_demo(database_url: &str, log_filter: &str, stderr: Stdio) -> (Chi
     })
     .await
     .expect("server starts within a minute");
-    (child, url)
+    (child, url, files)
 }
 
 #[tokio::test]
 async fn serve_prints_the_graphiql_url_and_stops_cleanly_on_sigterm() {
     let (_database, url) = TestDatabase::create().await;
-    let (mut child, graphiql) = serve_demo(&url, "info", Stdio::null()).await;
+    let (mut child, graphiql, _files) = serve_demo(&url, "info", Stdio::null()).await;
     assert!(graphiql.starts_with("http://127.0.0.1:") && graphiql.ends_with("/graphql"));
     let health = reqwest::get(graphiql.replace("/graphql", "/health"))
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+
+    // The demo documents are really stored: listed, versioned and downloadable.
+    let http = reqwest::Client::new();
+    let post = |token: Option<String>, query: &'static str| {
+        let (http, graphiql) = (http.clone(), graphiql.clone());
+        async move {
+            let mut request = http
+                .post(&graphiql)
+                .json(&serde_json::json!({ "query": query }));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let login = post(None, "mutation { login(tenant: \"demo\", email: \"admin@demo.example\", password: \"demo-password\") { accessToken } }").await;
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = post(
+        Some(token),
+        "{ clients(first: 1, orderBy: [{ field: CREATED_AT, direction: ASC }]) { edges { node { logo { docType } documents(filter: { docType: [INVOICE] }) { edges { node { currentVersion { versionNo } downloadUrl } } } } } } }",
+    )
+    .await;
+    let client = &listed["data"]["clients"]["edges"][0]["node"];
+    assert_eq!(client["logo"]["docType"], "LOGO", "{listed}");
+    let invoice = &client["documents"]["edges"][0]["node"];
+    assert_eq!(invoice["currentVersion"]["versionNo"], 2);
+    let file = http
+        .get(graphiql.replace("/graphql", invoice["downloadUrl"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert!(file.text().await.unwrap().contains("INV-1002"));
 
     let pid = child.id().unwrap().to_string();
     let killed = Command::new("kill")
@@ -262,7 +310,7 @@ async fn production_mode_refuses_a_missing_or_short_jwt_secret() {
 #[tokio::test]
 async fn passwords_and_tokens_never_reach_the_logs() {
     let (_database, url) = TestDatabase::create().await;
-    let (mut child, endpoint) = serve_demo(&url, "trace", Stdio::piped()).await;
+    let (mut child, endpoint, _files) = serve_demo(&url, "trace", Stdio::piped()).await;
     // Drain stderr while the server runs (a full pipe would block it), until it exits.
     let mut err = child.stderr.take().unwrap();
     let stderr = tokio::spawn(async move {

@@ -1000,3 +1000,59 @@ async fn a_failed_database_write_leaves_no_orphan_file_and_no_half_row() {
     assert!(app.stored_files().is_empty());
     assert_eq!(app.document_rows().await, (0, 0));
 }
+
+#[tokio::test]
+async fn uploads_show_in_the_dashboards_recent_activity_as_their_viewer_may_see_them() {
+    let app = spawn_app().await;
+    let (tenant, admin, client) = tenant_with_client(&app, "docs-activity").await;
+    let shared = app
+        .upload_document(
+            &admin,
+            &client,
+            "plan.pdf",
+            PDF,
+            json!({ "name": "Launch plan" }),
+        )
+        .await;
+    app.upload_document(
+        &admin,
+        &client,
+        "own.txt",
+        b"own\n",
+        json!({ "visibility": "PRIVATE" }),
+    )
+    .await;
+    const ACTIVITY: &str = "query($id: ID!) { client(id: $id) { dashboard { recentActivities(first: 10) { kind summary entityId actor { id } } } } }";
+    let kinds = |data: &Value| -> Vec<(String, String)> {
+        data["client"]["dashboard"]["recentActivities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "DOCUMENT")
+            .map(|a| {
+                (
+                    a["summary"].as_str().unwrap().to_owned(),
+                    a["entityId"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let for_admin = kinds(&app.ok_as(&admin, ACTIVITY, json!({ "id": client })).await);
+    assert_eq!(for_admin.len(), 2);
+    assert_eq!(
+        for_admin[1],
+        (
+            "Launch plan".to_owned(),
+            shared["id"].as_str().unwrap().to_owned()
+        )
+    );
+    let member = app.token(&tenant, Role::Member).await;
+    let for_member = kinds(&app.ok_as(&member, ACTIVITY, json!({ "id": client })).await);
+    assert_eq!(
+        for_member,
+        vec![(
+            "Launch plan".to_owned(),
+            shared["id"].as_str().unwrap().to_owned()
+        )]
+    );
+}

@@ -1,4 +1,5 @@
-//! The recent activity of clients: notes, communications, job links and feedback of the
+//! The recent activity of clients: notes, communications, documents, job links and
+//! feedback of the
 //! last 30 days, newest first, merged from one windowed statement per source (each
 //! client's newest N per source), so a page of clients costs the same as one.
 
@@ -6,8 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    client_communication as communication, client_feedback as feedback,
-    client_job_assignment as link, client_note as note,
+    client_communication as communication, client_document as document,
+    client_feedback as feedback, client_job_assignment as link, client_note as note,
 };
 use sea_orm::{ColumnTrait, Condition, EntityTrait, FromQueryResult};
 use uuid::Uuid;
@@ -16,6 +17,7 @@ use crate::auth::Permission;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::service::TenantScope;
+use crate::service::documents::read as documents;
 use crate::service::jobs::read as jobs;
 use crate::service::nested::{self, NestedPage, PerParent};
 
@@ -31,6 +33,8 @@ pub enum ActivityKind {
     Note,
     /// A communication took place.
     Communication,
+    /// A document was uploaded.
+    Document,
     /// A job was linked to the client.
     JobLinked,
     /// A job was unlinked from the client.
@@ -46,7 +50,7 @@ pub struct Activity {
     pub at: DateTime<Utc>,
     /// A one-line description (the note's title, the communication's subject, …).
     pub summary: String,
-    /// The note, communication, job or feedback the entry is about.
+    /// The note, communication, document, job or feedback the entry is about.
     pub entity_id: Uuid,
     /// Who did it, when known.
     pub actor_id: Option<Uuid>,
@@ -103,6 +107,28 @@ pub async fn recent_activities(
                 summary: m.subject,
                 entity_id: m.id,
                 actor_id: m.logged_by,
+            });
+        }
+    }
+
+    if scope.can(Permission::DocumentsRead) {
+        let spec = PerParent::<document::Entity> {
+            parent: document::Column::ClientId,
+            conditions: Condition::all()
+                .add(document::Column::TenantId.eq(tenant))
+                .add(document::Column::DeletedAt.is_null())
+                .add(documents::visible(scope))
+                .add(document::Column::CreatedAt.gte(since))
+                .add(document::Column::CreatedAt.lte(now)),
+            order_by: "created_at DESC, id DESC".into(),
+        };
+        for (client_id, m) in rows(db, spec, client_ids, &page, |m| m.client_id).await? {
+            out.entry(client_id).or_default().push(Activity {
+                kind: ActivityKind::Document,
+                at: m.created_at,
+                summary: m.name,
+                entity_id: m.id,
+                actor_id: m.created_by,
             });
         }
     }
