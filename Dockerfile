@@ -29,7 +29,8 @@ WORKDIR /var/lib/clientgraph
 ENV CLIENTGRAPH_ENV=production \
     CLIENTGRAPH_LISTEN=0.0.0.0:8080 \
     CLIENTGRAPH_LOG_FORMAT=json \
-    DATABASE_URL=sqlite:///var/lib/clientgraph/clientgraph.db?mode=rwc
+    DATABASE_URL=sqlite:///var/lib/clientgraph/clientgraph.db?mode=rwc \
+    CLIENTGRAPH_STORAGE_PATH=/var/lib/clientgraph/files
 EXPOSE 8080
 VOLUME ["/var/lib/clientgraph"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

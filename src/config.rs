@@ -128,11 +128,15 @@ impl AuthSettings {
 #[derive(Debug, Clone, Args)]
 pub struct StorageSettings {
     /// Where document files are kept: `local` (a directory) or `s3`.
-    #[arg(long, env = "CLIENTGRAPH_STORAGE", value_enum, default_value_t = StorageKind::Local)]
+    #[arg(long = "storage", env = "CLIENTGRAPH_STORAGE", value_enum, default_value_t = StorageKind::Local)]
     pub kind: StorageKind,
 
     /// Directory of the local file store (created if missing).
-    #[arg(long, env = "CLIENTGRAPH_STORAGE_PATH", default_value = "data/files")]
+    #[arg(
+        long = "storage-path",
+        env = "CLIENTGRAPH_STORAGE_PATH",
+        default_value = "data/files"
+    )]
     pub path: String,
 
     /// Bucket of the S3 file store.
@@ -146,6 +150,14 @@ pub struct StorageSettings {
     /// Region of the S3 bucket.
     #[arg(long, env = "CLIENTGRAPH_S3_REGION", default_value = "us-east-1")]
     pub s3_region: String,
+
+    /// Access key id of the S3 store (else `AWS_ACCESS_KEY_ID` and the usual AWS chain).
+    #[arg(long, env = "CLIENTGRAPH_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// Secret access key of the S3 store (else `AWS_SECRET_ACCESS_KEY`).
+    #[arg(long, env = "CLIENTGRAPH_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
 
     /// Allow a plain-HTTP S3 endpoint (a local MinIO).
     #[arg(long, env = "CLIENTGRAPH_S3_ALLOW_HTTP", default_value_t = false,

@@ -149,6 +149,12 @@ pub fn from_config(config: &StorageSettings) -> anyhow::Result<Storage> {
                 .with_bucket_name(bucket)
                 .with_region(&config.s3_region)
                 .with_allow_http(config.s3_allow_http);
+            if let Some(key) = &config.s3_access_key_id {
+                builder = builder.with_access_key_id(key);
+            }
+            if let Some(secret) = &config.s3_secret_access_key {
+                builder = builder.with_secret_access_key(secret.expose());
+            }
             if let Some(endpoint) = &config.s3_endpoint {
                 // S3-compatible servers usually want path-style addressing.
                 builder = builder
