@@ -49,17 +49,24 @@ pub fn new_key(tenant_id: Uuid) -> String {
     format!("documents/{tenant_id}/{}", Uuid::new_v4().simple())
 }
 
-/// Parts of a multipart write; S3 requires at least 5 MiB per part but the last.
-const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Bytes buffered per part of a write to S3, which requires at least 5 MiB per part but
+/// the last.
+const S3_PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// Bytes buffered per part of a write to a local directory (no minimum there, so little
+/// memory per upload).
+const LOCAL_PART_BYTES: usize = 256 * 1024;
 
 /// A [`FileStore`] over any `object_store` backend.
 pub struct ObjectFileStore {
     store: Arc<dyn ObjectStore>,
+    /// Bytes held in memory per part of a streaming write.
+    part_bytes: usize,
 }
 
 impl ObjectFileStore {
-    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        ObjectFileStore { store }
+    pub fn new(store: Arc<dyn ObjectStore>, part_bytes: usize) -> Self {
+        ObjectFileStore { store, part_bytes }
     }
 }
 
@@ -76,7 +83,7 @@ impl FileStore for ObjectFileStore {
             .put_multipart(&path)
             .await
             .context("starting a file write")?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_bytes);
         while let Some(chunk) = source.next().await {
             let written = match chunk {
                 Ok(bytes) => writer.wait_for_capacity(2).await.map(|()| bytes),
@@ -127,17 +134,16 @@ impl FileStore for ObjectFileStore {
 
 /// The store `config` selects: a local directory (created if missing) or an S3 bucket.
 pub fn from_config(config: &StorageSettings) -> anyhow::Result<Storage> {
-    let store: Arc<dyn ObjectStore> = match config.kind {
+    let (store, part_bytes): (Arc<dyn ObjectStore>, usize) = match config.kind {
         StorageKind::Local => {
             let root = &config.path;
             std::fs::create_dir_all(root)
                 .with_context(|| format!("creating the file store directory {root}"))?;
-            Arc::new(
-                LocalFileSystem::new_with_prefix(root)
-                    .with_context(|| format!("opening the file store directory {root}"))?
-                    // Empty per-tenant directories go with their last file.
-                    .with_automatic_cleanup(true),
-            )
+            let local = LocalFileSystem::new_with_prefix(root)
+                .with_context(|| format!("opening the file store directory {root}"))?
+                // Empty per-tenant directories go with their last file.
+                .with_automatic_cleanup(true);
+            (Arc::new(local), LOCAL_PART_BYTES)
         }
         StorageKind::S3 => {
             let bucket = config
@@ -161,10 +167,11 @@ pub fn from_config(config: &StorageSettings) -> anyhow::Result<Storage> {
                     .with_endpoint(endpoint)
                     .with_virtual_hosted_style_request(false);
             }
-            Arc::new(builder.build().context("configuring the S3 file store")?)
+            let s3 = builder.build().context("configuring the S3 file store")?;
+            (Arc::new(s3), S3_PART_BYTES)
         }
     };
-    Ok(Arc::new(ObjectFileStore::new(store)))
+    Ok(Arc::new(ObjectFileStore::new(store, part_bytes)))
 }
 
 #[cfg(test)]
@@ -188,9 +195,10 @@ mod tests {
     #[tokio::test]
     async fn local_store_round_trips_deletes_and_leaves_nothing_after_a_failed_write() {
         let dir = tempfile::tempdir().unwrap();
-        let store = ObjectFileStore::new(Arc::new(
-            LocalFileSystem::new_with_prefix(dir.path()).unwrap(),
-        ));
+        let store = ObjectFileStore::new(
+            Arc::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap()),
+            LOCAL_PART_BYTES,
+        );
         let key = new_key(Uuid::new_v4());
         store
             .put(
