@@ -14,6 +14,7 @@ use async_graphql::Enum;
 use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
 use entity::{api_key, revoked_token, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -171,15 +172,20 @@ impl Authenticator {
 
     async fn access_token(&self, token: &str) -> AppResult<AuthContext> {
         let claims = self.jwt.verify(token)?;
-        let revoked = revoked_token::Entity::find_by_id(claims.jti)
-            .one(self.db.conn())
-            .await?
-            .is_some();
-        if revoked {
-            return Err(refused());
-        }
+        // One statement per request: the user, unless the token has been revoked.
+        let not_revoked = Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(revoked_token::Entity)
+                .and_where(
+                    Expr::col((revoked_token::Entity, revoked_token::Column::Jti)).eq(claims.jti),
+                )
+                .to_owned(),
+        )
+        .not();
         let user = user::Entity::find_by_id(claims.sub)
             .filter(user::Column::TenantId.eq(claims.tid))
+            .filter(not_revoked)
             .one(self.db.conn())
             .await?
             .filter(|u| u.is_active)

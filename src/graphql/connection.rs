@@ -1,12 +1,12 @@
 //! Relay connections built from keyset pages.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ObjectType, OutputType, Result};
 use std::sync::Arc;
 
 use uuid::Uuid;
 
+use crate::graphql::context;
 use crate::graphql::loaders::{CountsLoader, NestedList, PagesLoader};
 use crate::service::nested::{ChildPage, NestedPage};
 use crate::service::page::{Page, PageRequest, encode_cursor};
@@ -68,8 +68,7 @@ pub async fn load_nested_page<L: NestedList>(
     filter: L::Filter,
     page: NestedPage,
 ) -> Result<ChildPage<L::Row>> {
-    let loaded = ctx
-        .data::<DataLoader<PagesLoader<L>>>()?
+    let loaded = context::loader::<PagesLoader<L>>(ctx)?
         .load_one((parent_id, (filter, page)))
         .await?
         .unwrap_or_default();
@@ -116,8 +115,7 @@ pub async fn nested_total<L: NestedList>(
     if let Some(total) = known {
         return Ok(total);
     }
-    Ok(ctx
-        .data::<DataLoader<CountsLoader<L>>>()?
+    Ok(context::loader::<CountsLoader<L>>(ctx)?
         .load_one((client_id, filter.clone()))
         .await?
         .unwrap_or(0))

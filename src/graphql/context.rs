@@ -1,8 +1,10 @@
 //! Data attached to each GraphQL request by the HTTP handler, and accessors resolvers
 //! use to reach it.
 
-use std::marker::PhantomData;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -12,13 +14,7 @@ use uuid::Uuid;
 use crate::auth::AuthContext;
 use crate::db::Db;
 use crate::error::{AppError, LoadError};
-use crate::graphql::loaders::{
-    ActiveLinkLoader, ActivitiesLoader, AnalyticsLoader, ApplicationsOfJob, AttachmentsLoader,
-    ClientLoader, CommunicationsOfClient, ContactLoader, ContactsOfClient, CountsLoader,
-    DocumentsOfClient, DocumentsOfContact, FeedbackOfClient, FeedbackSummaryLoader,
-    HealthInputsLoader, JobFiguresLoader, JobLinksOfClient, JobLoader, LogoLoader, NestedList,
-    NotesOfClient, PagesLoader, PipelineLoader, PrimaryContactLoader, UserLoader, VersionsLoader,
-};
+use crate::graphql::loaders::MakeLoader;
 use crate::service::TenantScope;
 
 /// Where a request came from; recorded in logs and audit events.
@@ -33,7 +29,7 @@ pub struct RequestContext {
 }
 
 /// Attaches the per-request data to one GraphQL request: request metadata always; for
-/// an authenticated caller also its context, its tenant scope and fresh DataLoaders
+/// an authenticated caller also its context, its tenant scope and a set of DataLoaders
 /// bound to that scope (never shared between requests or tenants).
 pub fn attach(
     request: async_graphql::Request,
@@ -49,81 +45,38 @@ pub fn attach(
         db: db.clone(),
         scope: scope.clone(),
         delay: loader_delay,
+        made: Mutex::new(HashMap::new()),
     };
-    // One fresh loader per relation, bound to this request's tenant.
-    request
-        .data(auth.clone())
-        .data(loaders.plain(|db, scope| UserLoader { db, scope }))
-        .data(loaders.plain(|db, scope| ClientLoader { db, scope }))
-        .data(loaders.plain(|db, scope| ContactLoader { db, scope }))
-        .data(loaders.plain(|db, scope| PrimaryContactLoader { db, scope }))
-        .data(loaders.pages::<ContactsOfClient>())
-        .data(loaders.counts::<ContactsOfClient>())
-        .data(loaders.pages::<NotesOfClient>())
-        .data(loaders.counts::<NotesOfClient>())
-        .data(loaders.pages::<CommunicationsOfClient>())
-        .data(loaders.counts::<CommunicationsOfClient>())
-        .data(loaders.pages::<JobLinksOfClient>())
-        .data(loaders.counts::<JobLinksOfClient>())
-        .data(loaders.pages::<ApplicationsOfJob>())
-        .data(loaders.counts::<ApplicationsOfJob>())
-        .data(loaders.pages::<FeedbackOfClient>())
-        .data(loaders.counts::<FeedbackOfClient>())
-        .data(loaders.keyed(|db, scope| FeedbackSummaryLoader { db, scope }))
-        .data(loaders.plain(|db, scope| JobLoader { db, scope }))
-        .data(loaders.plain(|db, scope| PipelineLoader { db, scope }))
-        .data(loaders.plain(|db, scope| ActiveLinkLoader { db, scope }))
-        .data(loaders.plain(|db, scope| JobFiguresLoader { db, scope }))
-        .data(loaders.plain(|db, scope| HealthInputsLoader { db, scope }))
-        .data(loaders.keyed(|db, scope| ActivitiesLoader { db, scope }))
-        .data(loaders.keyed(|db, scope| AnalyticsLoader { db, scope }))
-        .data(loaders.pages::<DocumentsOfClient>())
-        .data(loaders.counts::<DocumentsOfClient>())
-        .data(loaders.pages::<DocumentsOfContact>())
-        .data(loaders.counts::<DocumentsOfContact>())
-        .data(loaders.plain(|db, scope| LogoLoader { db, scope }))
-        .data(loaders.plain(|db, scope| VersionsLoader { db, scope }))
-        .data(loaders.plain(|db, scope| AttachmentsLoader { db, scope }))
-        .data(scope)
+    request.data(auth.clone()).data(loaders).data(scope)
 }
 
-/// Makes the request's loaders, all bound to one tenant scope.
-struct Loaders {
+/// The DataLoaders of one request, all bound to its tenant scope. Each is made the first
+/// time a resolver asks for it: a request uses a handful of the thirty-odd relations, and
+/// making them all up front was measurable CPU on every request.
+pub struct Loaders {
     db: Db,
     scope: TenantScope,
     delay: Duration,
+    made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
-    fn plain<L: Loader<Uuid>>(&self, make: impl FnOnce(Db, TenantScope) -> L) -> DataLoader<L> {
-        self.keyed::<Uuid, L>(make)
+    /// The request's loader of kind `L`, made on first use.
+    pub fn get<L: MakeLoader>(&self) -> Arc<DataLoader<L>> {
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let loader = made.entry(TypeId::of::<L>()).or_insert_with(|| {
+            let loader = L::make(self.db.clone(), self.scope.clone());
+            Arc::new(DataLoader::new(loader, tokio::spawn).delay(self.delay))
+        });
+        Arc::clone(loader)
+            .downcast::<DataLoader<L>>()
+            .unwrap_or_else(|_| unreachable!("loaders are keyed by their own type"))
     }
+}
 
-    fn keyed<K, L>(&self, make: impl FnOnce(Db, TenantScope) -> L) -> DataLoader<L>
-    where
-        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-        L: Loader<K>,
-    {
-        DataLoader::new(make(self.db.clone(), self.scope.clone()), tokio::spawn).delay(self.delay)
-    }
-
-    fn pages<L: NestedList>(&self) -> DataLoader<PagesLoader<L>> {
-        let loader = PagesLoader::<L> {
-            db: self.db.clone(),
-            scope: self.scope.clone(),
-            list: PhantomData,
-        };
-        DataLoader::new(loader, tokio::spawn).delay(self.delay)
-    }
-
-    fn counts<L: NestedList>(&self) -> DataLoader<CountsLoader<L>> {
-        let loader = CountsLoader::<L> {
-            db: self.db.clone(),
-            scope: self.scope.clone(),
-            list: PhantomData,
-        };
-        DataLoader::new(loader, tokio::spawn).delay(self.delay)
-    }
+/// The request's tenant-bound DataLoader of kind `L`.
+pub fn loader<L: MakeLoader>(ctx: &Context<'_>) -> Result<Arc<DataLoader<L>>> {
+    Ok(ctx.data::<Loaders>()?.get::<L>())
 }
 
 /// One row by id through the request's tenant-bound loader `L` (batched with every other
@@ -131,12 +84,12 @@ impl Loaders {
 /// tenant's, a deleted one), gives `None`.
 pub async fn load<L>(ctx: &Context<'_>, id: impl Into<Option<Uuid>>) -> Result<Option<L::Value>>
 where
-    L: Loader<Uuid, Error = LoadError>,
+    L: Loader<Uuid, Error = LoadError> + MakeLoader,
 {
     let Some(id) = id.into() else {
         return Ok(None);
     };
-    Ok(ctx.data::<DataLoader<L>>()?.load_one(id).await?)
+    Ok(loader::<L>(ctx)?.load_one(id).await?)
 }
 
 /// The process-wide database handle.

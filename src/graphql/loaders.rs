@@ -32,6 +32,22 @@ use crate::service::nested::{ChildPage, NestedPage, group_by_args};
 use crate::service::notes::read as notes;
 use crate::service::{TenantScope, users};
 
+/// A loader the request's [`crate::graphql::context::Loaders`] can make on first use.
+pub trait MakeLoader: Send + Sync + Sized + 'static {
+    fn make(db: Db, scope: TenantScope) -> Self;
+}
+
+/// [`MakeLoader`] for loaders that hold only the database and the tenant scope.
+macro_rules! make_loader {
+    ($($name:ident),* $(,)?) => {
+        $(impl MakeLoader for $name {
+            fn make(db: Db, scope: TenantScope) -> Self {
+                $name { db, scope }
+            }
+        })*
+    };
+}
+
 /// A loader of rows by a key, with a service function that fetches the rows of many keys
 /// in one statement and the key each row answers.
 macro_rules! rows_loader {
@@ -178,6 +194,16 @@ impl<L: NestedList> Loader<(Uuid, PageArgs<L>)> for PagesLoader<L> {
     }
 }
 
+impl<L: NestedList> MakeLoader for PagesLoader<L> {
+    fn make(db: Db, scope: TenantScope) -> Self {
+        PagesLoader {
+            db,
+            scope,
+            list: PhantomData,
+        }
+    }
+}
+
 /// How many rows of `L` match per client, one statement per distinct filter.
 pub struct CountsLoader<L> {
     pub db: Db,
@@ -201,6 +227,16 @@ impl<L: NestedList> Loader<(Uuid, L::Filter)> for CountsLoader<L> {
             }
         }
         Ok(out)
+    }
+}
+
+impl<L: NestedList> MakeLoader for CountsLoader<L> {
+    fn make(db: Db, scope: TenantScope) -> Self {
+        CountsLoader {
+            db,
+            scope,
+            list: PhantomData,
+        }
     }
 }
 
@@ -467,3 +503,21 @@ impl Loader<(Uuid, DayRange)> for AnalyticsLoader {
         Ok(out)
     }
 }
+
+make_loader!(
+    UserLoader,
+    ClientLoader,
+    ContactLoader,
+    PrimaryContactLoader,
+    JobLoader,
+    ActiveLinkLoader,
+    LogoLoader,
+    VersionsLoader,
+    AttachmentsLoader,
+    FeedbackSummaryLoader,
+    PipelineLoader,
+    JobFiguresLoader,
+    HealthInputsLoader,
+    ActivitiesLoader,
+    AnalyticsLoader,
+);

@@ -424,7 +424,7 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
     let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
     std::fs::write(&script, &text)?;
     println!(
-        "view: 50 clients × (5 contacts, 5 newest notes, 5 newest communications{}); {} SQL statements per view (+2 credential checks over HTTP)",
+        "view: 50 clients × (5 contacts, 5 newest notes, 5 newest communications{}); {} SQL statements per view (+1 credential check over HTTP)",
         if options.full {
             ", jobs with pipeline, feedback summary, health score"
         } else {

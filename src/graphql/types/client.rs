@@ -1,5 +1,4 @@
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_address};
@@ -297,8 +296,7 @@ impl Client {
         let has_previous = page.after.is_some();
         let loaded =
             load_nested_page::<JobLinksOfClient>(ctx, self.0.id, filter.clone(), page).await?;
-        let jobs = ctx
-            .data::<DataLoader<JobLoader>>()?
+        let jobs = context::loader::<JobLoader>(ctx)?
             .load_many(loaded.rows.iter().map(|(_, link)| link.job_id))
             .await?;
         let rows = loaded
@@ -358,8 +356,7 @@ impl Client {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<FeedbackSummary> {
-        let summary = ctx
-            .data::<DataLoader<FeedbackSummaryLoader>>()?
+        let summary = context::loader::<FeedbackSummaryLoader>(ctx)?
             .load_one((self.0.id, (from, to)))
             .await?
             .unwrap_or_default();
@@ -390,8 +387,7 @@ impl Client {
     ) -> Result<Vec<AnalyticsDay>> {
         // Checked here so a bad range is BAD_USER_INPUT, not a loader error.
         analytics::series_range(from, to, Utc::now().date_naive())?;
-        let rows = ctx
-            .data::<DataLoader<AnalyticsLoader>>()?
+        let rows = context::loader::<AnalyticsLoader>(ctx)?
             .load_one((self.0.id, (from, to)))
             .await?
             .unwrap_or_default();

@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{client_document, document_version};
@@ -30,8 +29,7 @@ async fn versions_of(
     ctx: &Context<'_>,
     document_id: Uuid,
 ) -> Result<Arc<Vec<document_version::Model>>> {
-    Ok(ctx
-        .data::<DataLoader<VersionsLoader>>()?
+    Ok(context::loader::<VersionsLoader>(ctx)?
         .load_one(document_id)
         .await?
         .unwrap_or_default())
@@ -306,8 +304,7 @@ pub async fn documents_connection(
 
 /// The documents attached to a communication, oldest first.
 pub async fn attachments_of(ctx: &Context<'_>, communication_id: Uuid) -> Result<Vec<Document>> {
-    let rows = ctx
-        .data::<DataLoader<AttachmentsLoader>>()?
+    let rows = context::loader::<AttachmentsLoader>(ctx)?
         .load_one(communication_id)
         .await?
         .unwrap_or_default();

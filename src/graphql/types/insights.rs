@@ -2,7 +2,6 @@
 //! analytics series. Each is loaded for a whole page of clients at once.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_analytics;
@@ -86,8 +85,7 @@ impl ClientDashboard {
             )
             .into());
         }
-        let list = ctx
-            .data::<DataLoader<ActivitiesLoader>>()?
+        let list = context::loader::<ActivitiesLoader>(ctx)?
             .load_one((self.client_id, first as usize))
             .await?
             .unwrap_or_default();
