@@ -306,7 +306,7 @@ async fn range_requests_get_partial_content() {
 
 #[tokio::test]
 async fn links_expire_and_tampered_or_foreign_links_are_refused() {
-    let app = spawn_app_with(|c| c.download_url_ttl_secs = 2).await;
+    let app = spawn_app_with(|c| c.download_url_ttl_secs = 3).await;
     let (tenant, admin, client) = tenant_with_client(&app, "docs-links").await;
     let document = app
         .upload_document(&admin, &client, "a.txt", b"alpha\n", json!({}))
@@ -368,7 +368,7 @@ async fn links_expire_and_tampered_or_foreign_links_are_refused() {
         StatusCode::NOT_FOUND
     );
 
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     app.ok_as(
         &admin,
         "mutation($id: ID!) { restoreDocument(id: $id) { id } }",
