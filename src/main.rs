@@ -143,8 +143,8 @@ async fn documents(action: DocumentsAction) -> anyhow::Result<()> {
     let before = chrono::Utc::now() - chrono::Duration::days(after_days);
     let report = clientgraph::service::documents::purge::purge(&db, &storage, before).await?;
     println!(
-        "purged {} documents ({} files); {} deleted documents kept by retention or legal hold",
-        report.documents, report.files, report.retained
+        "purged {} documents ({} files); {} deleted documents kept by retention or legal hold; {} orphaned files removed",
+        report.documents, report.files, report.retained, report.orphans
     );
     Ok(())
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::aws::AmazonS3Builder;
@@ -39,14 +40,21 @@ pub trait FileStore: Send + Sync {
 
     /// Whether an object is stored under `key`.
     async fn exists(&self, key: &str) -> anyhow::Result<bool>;
+
+    /// Every object whose key starts with `prefix` (a `/`-separated path), with the time
+    /// it was last written.
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<(String, DateTime<Utc>)>>;
 }
 
 /// The process-wide file store.
 pub type Storage = Arc<dyn FileStore>;
 
+/// The prefix under which document files are stored.
+pub const DOCUMENTS_PREFIX: &str = "documents";
+
 /// A fresh key for a new file of `tenant_id`.
 pub fn new_key(tenant_id: Uuid) -> String {
-    format!("documents/{tenant_id}/{}", Uuid::new_v4().simple())
+    format!("{DOCUMENTS_PREFIX}/{tenant_id}/{}", Uuid::new_v4().simple())
 }
 
 /// Bytes buffered per part of a write to S3, which requires at least 5 MiB per part but
@@ -120,6 +128,17 @@ impl FileStore for ObjectFileStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(err) => Err(err).context("deleting a file"),
         }
+    }
+
+    async fn list(&self, prefix: &str) -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
+        let prefix = location(prefix)?;
+        let mut listing = self.store.list(Some(&prefix));
+        let mut out = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.context("listing files")?;
+            out.push((meta.location.to_string(), meta.last_modified));
+        }
+        Ok(out)
     }
 
     async fn exists(&self, key: &str) -> anyhow::Result<bool> {
@@ -199,6 +218,7 @@ mod tests {
             Arc::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap()),
             LOCAL_PART_BYTES,
         );
+        assert!(store.list(DOCUMENTS_PREFIX).await.unwrap().is_empty());
         let key = new_key(Uuid::new_v4());
         store
             .put(
@@ -212,6 +232,9 @@ mod tests {
             .unwrap();
         assert!(store.exists(&key).await.unwrap());
         assert_eq!(read_all(&store, &key).await, b"hello world");
+        let listed = store.list(DOCUMENTS_PREFIX).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].0, key);
         store.delete(&key).await.unwrap();
         assert!(!store.exists(&key).await.unwrap());
         store.delete(&key).await.unwrap();

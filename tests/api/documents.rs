@@ -712,17 +712,33 @@ async fn purge_removes_expired_deleted_files_and_keeps_retained_ones() {
             String::from_utf8(output.stdout).unwrap()
         }
     };
+    // Files no version refers to (as a crash between storing and committing leaves):
+    // an old one is an orphan, a fresh one may still be an upload in flight.
+    let tenant_dir = app.stored_files()[0].parent().unwrap().to_owned();
+    let old_orphan = tenant_dir.join("0rphan0ld");
+    let fresh_orphan = tenant_dir.join("0rphanfresh");
+    std::fs::write(&old_orphan, b"left behind\n").unwrap();
+    std::fs::write(&fresh_orphan, b"in flight\n").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&old_orphan)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+
     // Deleted moments ago: not yet old enough.
     let report = run("30").await;
     assert!(report.starts_with("purged 0 documents"), "{report}");
-    assert_eq!(app.stored_files().len(), 4);
+    assert!(report.ends_with("1 orphaned files removed\n"), "{report}");
+    assert!(!old_orphan.exists() && fresh_orphan.exists());
+    assert_eq!(app.stored_files().len(), 5);
 
     let report = run("0").await;
     assert!(
         report.starts_with("purged 1 documents (2 files); 1 deleted"),
         "{report}"
     );
-    assert_eq!(app.stored_files().len(), 2);
+    assert_eq!(app.stored_files().len(), 3);
     assert_eq!(app.document_rows().await, (2, 2));
     let purged = entity::client_document::Entity::find_by_id(
         doomed["id"]

@@ -1,5 +1,6 @@
 //! `clientgraph documents purge`: removes the files and rows of documents that were
-//! soft-deleted long enough ago, unless a retention date or a legal hold keeps them.
+//! soft-deleted long enough ago, unless a retention date or a legal hold keeps them,
+//! and stored files that no version refers to (orphans of a crash mid-upload).
 //! Each document is purged in its own transaction that re-checks, under a row lock,
 //! that it is still deleted and purgeable (a restore or a hold may have come between).
 
@@ -30,7 +31,14 @@ pub struct PurgeReport {
     pub files: u64,
     /// Deleted documents old enough but kept by a retention date or a legal hold.
     pub retained: u64,
+    /// Stored files no version refers to (left by a process that died between storing
+    /// an upload and committing its rows), removed.
+    pub orphans: u64,
 }
+
+/// How old an unreferenced file must be before it counts as an orphan: younger ones may
+/// belong to an upload whose transaction has not committed yet.
+pub const ORPHAN_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
 /// Deleted before `deleted_before`, and nothing keeps them as of `now`.
 fn purgeable(deleted_before: DateTime<Utc>, now: DateTime<Utc>) -> Condition {
@@ -83,7 +91,39 @@ pub async fn purge(
             report.documents += 1;
         }
     }
+    report.orphans = remove_orphans(db, storage, now - ORPHAN_AFTER).await?;
     Ok(report)
+}
+
+/// Removes stored document files written before `before` that no version refers to.
+async fn remove_orphans(db: &Db, storage: &Storage, before: DateTime<Utc>) -> AppResult<u64> {
+    let listed = storage
+        .list(crate::storage::DOCUMENTS_PREFIX)
+        .await
+        .map_err(AppError::Internal)?;
+    let old: Vec<String> = listed
+        .into_iter()
+        .filter(|(_, written)| *written < before)
+        .map(|(key, _)| key)
+        .collect();
+    let mut removed = 0;
+    for keys in old.chunks(BATCH as usize) {
+        let known: std::collections::HashSet<String> = document_version::Entity::find()
+            .select_only()
+            .column(document_version::Column::StorageKey)
+            .filter(document_version::Column::StorageKey.is_in(keys.iter().cloned()))
+            .into_tuple::<String>()
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .collect();
+        for key in keys.iter().filter(|k| !known.contains(*k)) {
+            storage.delete(key).await.map_err(AppError::Internal)?;
+            tracing::info!(key, "removed an orphaned document file");
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes one document's files, then its rows, in one transaction; the number of files.
