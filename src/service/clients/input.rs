@@ -26,7 +26,8 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    fn apply_to(self, slot: &mut Option<T>) {
+    /// Keeps, clears or sets `slot`.
+    pub fn apply_to(self, slot: &mut Option<T>) {
         match self {
             Patch::Keep => {}
             Patch::Clear => *slot = None,

@@ -96,16 +96,8 @@ fn apply(m: &mut client_communication::Model, patch: CommunicationPatch) -> AppR
     if let Some(list) = patch.participants {
         m.participants = participants(list)?;
     }
-    match patch.contact_id {
-        Patch::Keep => {}
-        Patch::Clear => m.contact_id = None,
-        Patch::Set(id) => m.contact_id = Some(id),
-    }
-    match patch.job_id {
-        Patch::Keep => {}
-        Patch::Clear => m.job_id = None,
-        Patch::Set(id) => m.job_id = Some(id),
-    }
+    patch.contact_id.apply_to(&mut m.contact_id);
+    patch.job_id.apply_to(&mut m.job_id);
     if let Some(v) = patch.is_important {
         m.is_important = v;
     }

@@ -107,16 +107,8 @@ fn apply(m: &mut client_document::Model, patch: DocumentPatch) -> AppResult<()> 
     if let Some(v) = patch.visibility {
         m.visibility = v.as_str().to_owned();
     }
-    for (slot, value) in [
-        (&mut m.contact_id, patch.contact_id),
-        (&mut m.communication_id, patch.communication_id),
-    ] {
-        match value {
-            Patch::Keep => {}
-            Patch::Clear => *slot = None,
-            Patch::Set(id) => *slot = Some(id),
-        }
-    }
+    patch.contact_id.apply_to(&mut m.contact_id);
+    patch.communication_id.apply_to(&mut m.communication_id);
     Ok(())
 }
 
@@ -560,11 +552,7 @@ pub async fn set_retention(
         Box::pin(async move {
             let current = locked_document(txn, &scope, id, None).await?;
             let mut next = current.clone();
-            match until {
-                Patch::Keep => {}
-                Patch::Clear => next.retention_until = None,
-                Patch::Set(at) => next.retention_until = Some(at),
-            }
+            until.apply_to(&mut next.retention_until);
             if let Some(hold) = legal_hold {
                 next.legal_hold = hold;
             }

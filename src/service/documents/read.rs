@@ -8,9 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::client_document::{self, Column};
 use entity::document_version;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -283,23 +281,6 @@ pub async fn version(
         .await?
         .ok_or(AppError::NotFound("document version"))?;
     Ok((document, version))
-}
-
-/// The documents of `ids` this caller may see (live, client live), for loaders.
-pub async fn by_ids(
-    db: &Db,
-    scope: &TenantScope,
-    ids: &[Uuid],
-) -> AppResult<Vec<client_document::Model>> {
-    Ok(scope
-        .select::<client_document::Entity>()
-        .filter(Column::Id.is_in(ids.iter().copied()))
-        .filter(Column::DeletedAt.is_null())
-        .filter(visible(scope))
-        .filter(client_live(scope))
-        .limit(ids.len() as u64)
-        .all(db.conn())
-        .await?)
 }
 
 /// [`pages`] of clients.

@@ -129,11 +129,7 @@ fn apply(m: &mut client_note::Model, patch: NotePatch) -> AppResult<()> {
     if let Some(v) = patch.interaction_at {
         m.interaction_at = v;
     }
-    match patch.contact_id {
-        Patch::Keep => {}
-        Patch::Clear => m.contact_id = None,
-        Patch::Set(id) => m.contact_id = Some(id),
-    }
+    patch.contact_id.apply_to(&mut m.contact_id);
     Ok(())
 }
 
