@@ -4,8 +4,6 @@
 
 use std::io::Read;
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{AppError, AppResult};
 
 /// Bytes read from the start of a file to recognise its type (OOXML needs a few KB).
@@ -51,7 +49,7 @@ pub fn allowed_types(logo: bool) -> Vec<&'static str> {
     }
 }
 
-/// What was learnt by reading a whole upload once.
+/// What is known of a stored upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspected {
     pub size_bytes: u64,
@@ -60,33 +58,18 @@ pub struct Inspected {
     pub mime_type: &'static str,
 }
 
-/// Reads `file` from its start: size and sha256, and the type sniffed from its first
-/// bytes, which must be allowed (`logo`: images only). Blocking I/O: call it from
-/// `spawn_blocking`.
-pub fn inspect(file: &mut std::fs::File, filename: &str, logo: bool) -> AppResult<Inspected> {
+/// The type of `file` sniffed from its first bytes, which must be allowed (`logo`:
+/// images only). Reads only the start of the file and rewinds it; the sha256 is taken
+/// while the file streams to the store. Blocking I/O: call it from `spawn_blocking`.
+pub fn check_type(file: &mut std::fs::File, filename: &str, logo: bool) -> AppResult<&'static str> {
     use std::io::Seek;
     file.rewind().map_err(AppError::internal)?;
-    let mut hasher = Sha256::new();
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    let mut buffer = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buffer).map_err(AppError::internal)?;
-        if n == 0 {
-            break;
-        }
-        let chunk = &buffer[..n];
-        hasher.update(chunk);
-        if head.len() < SNIFF_BYTES {
-            let take = (SNIFF_BYTES - head.len()).min(n);
-            head.extend_from_slice(&chunk[..take]);
-        }
-        size += n as u64;
-    }
+    file.by_ref()
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(AppError::internal)?;
     file.rewind().map_err(AppError::internal)?;
-    if size == 0 {
-        return Err(AppError::bad_input("file", "the file is empty"));
-    }
     let mime_type = sniff(&head, filename)?;
     if !allowed_types(logo).contains(&mime_type) {
         let what = if logo { "a logo" } else { "a document" };
@@ -98,11 +81,7 @@ pub fn inspect(file: &mut std::fs::File, filename: &str, logo: bool) -> AppResul
             ),
         ));
     }
-    Ok(Inspected {
-        size_bytes: size,
-        sha256: hex(&hasher.finalize()),
-        mime_type,
-    })
+    Ok(mime_type)
 }
 
 /// Lower-case hex of `bytes`.

@@ -13,12 +13,15 @@ pub mod download;
 pub mod purge;
 pub mod read;
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{DateTime, Utc};
 use entity::{client_communication, client_document, document_version};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
@@ -195,8 +198,9 @@ async fn locked_document(
         .ok_or(AppError::NotFound("document"))
 }
 
-/// Checks the file against the limits, reads it once (size, sha256, sniffed type) and
-/// writes it to the store under a fresh key. Returns the key and what was learnt.
+/// Checks the file against the limits and its type, then writes it to the store under
+/// a fresh key, taking its sha256 as it streams (one read of the file). Returns the key
+/// and what is known of the file.
 async fn store_file(
     files: &FileSettings,
     scope: &TenantScope,
@@ -217,36 +221,53 @@ async fn store_file(
             "{what} may be at most {limit} bytes; this one has {size}"
         )));
     }
+    if size == 0 {
+        return Err(AppError::bad_input("file", "the file is empty"));
+    }
     let sniff_name = filename.clone();
-    let (file, inspected) = tokio::task::spawn_blocking(move || {
-        content::inspect(&mut file, &sniff_name, logo).map(|i| (file, i))
+    let (file, mime_type) = tokio::task::spawn_blocking(move || {
+        content::check_type(&mut file, &sniff_name, logo).map(|t| (file, t))
     })
     .await
     .map_err(AppError::internal)??;
     let key = storage::new_key(scope.tenant_id());
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
     files
         .storage
-        .put(&key, file_stream(file))
+        .put(&key, hashed_stream(file, Arc::clone(&hasher)))
         .await
         .map_err(AppError::Internal)?;
+    let digest = std::mem::take(&mut *hasher.lock().unwrap_or_else(PoisonError::into_inner));
+    let inspected = Inspected {
+        size_bytes: size,
+        sha256: content::hex(&digest.finalize()),
+        mime_type,
+    };
     Ok((key, inspected, filename))
 }
 
-/// Streams a (temporary) file in 64 KiB chunks.
-fn file_stream(file: std::fs::File) -> ByteStream {
+/// Streams a (temporary) file in 64 KiB chunks, feeding each to `hasher`.
+fn hashed_stream(file: std::fs::File, hasher: Arc<Mutex<Sha256>>) -> ByteStream {
     use futures_util::StreamExt;
     use tokio::io::AsyncReadExt;
     let file = tokio::fs::File::from_std(file);
-    futures_util::stream::unfold(Some(file), |state| async move {
-        let mut file = state?;
-        let mut buffer = vec![0u8; 64 * 1024];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok(bytes::Bytes::from(buffer)), Some(file)))
+    futures_util::stream::unfold(Some(file), move |state| {
+        let hasher = Arc::clone(&hasher);
+        async move {
+            let mut file = state?;
+            let mut buffer = vec![0u8; 64 * 1024];
+            match file.read(&mut buffer).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    hasher
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .update(&buffer);
+                    Some((Ok(bytes::Bytes::from(buffer)), Some(file)))
+                }
+                Err(err) => Some((Err(err), None)),
             }
-            Err(err) => Some((Err(err), None)),
         }
     })
     .boxed()
