@@ -107,7 +107,8 @@ pub async fn post_graphql(
         return not_acceptable();
     };
     let settings = &state.settings;
-    match body_kind(&headers) {
+    let kind = body_kind(&headers);
+    match kind {
         BodyKind::Json => {}
         BodyKind::BrowserSimple | BodyKind::Multipart
             if settings.csrf_prevention && !has_preflight_header(&headers) =>
@@ -133,7 +134,19 @@ pub async fn post_graphql(
     }
 
     let context = request_context(request_id, peer, &headers);
-    if let Some(boundary) = multipart_boundary(&headers) {
+    if matches!(kind, BodyKind::Multipart) {
+        let boundary = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(multipart::boundary);
+        let Some(boundary) = boundary else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                format,
+                code::BAD_USER_INPUT,
+                "a multipart/form-data body needs a boundary in its Content-Type",
+            );
+        };
         return match multipart::receive(body, boundary, settings.uploads).await {
             Ok(batch) => match check_batch(settings, &batch) {
                 Some(message) => error_response(
@@ -221,16 +234,6 @@ fn check_batch(settings: &HttpSettings, batch: &BatchRequest) -> Option<String> 
     } else {
         None
     }
-}
-
-/// The boundary of a `multipart/form-data` body (a GraphQL multipart request).
-fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
-    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    content_type
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-        .then(|| multipart::boundary(content_type))?
 }
 
 /// The query-string parameters of a GraphQL GET request (GraphQL over HTTP spells the
