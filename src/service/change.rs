@@ -6,9 +6,14 @@
 //! Secrets never enter a record: [`FieldChanges::secret`] notes *that* a field changed,
 //! not its value.
 
-use chrono::Utc;
-use entity::{audit_event, event_outbox};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use chrono::{DateTime, Utc};
+use entity::{
+    audit_event, client_communication, client_document, client_feedback, client_note, event_outbox,
+    job,
+};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set,
+};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -165,4 +170,57 @@ pub fn expect_version(what: &str, current: i32, expected: Option<i32>) -> AppRes
         ))),
         _ => Ok(()),
     }
+}
+
+/// A row under optimistic locking: a `version` that every change bumps, and the time of
+/// its last change.
+pub trait Versioned: Clone {
+    fn version(&self) -> i32;
+    /// Makes this the row's next version, changed at `now`.
+    fn bump(&mut self, now: DateTime<Utc>);
+}
+
+macro_rules! versioned {
+    ($($model:path),* $(,)?) => {
+        $(impl Versioned for $model {
+            fn version(&self) -> i32 {
+                self.version
+            }
+            fn bump(&mut self, now: DateTime<Utc>) {
+                self.version += 1;
+                self.updated_at = now;
+            }
+        })*
+    };
+}
+versioned!(
+    client_note::Model,
+    client_communication::Model,
+    client_feedback::Model,
+    client_document::Model,
+    job::Model,
+);
+
+/// Writes `next` over `current` when a field of `fields` differs: the version is bumped
+/// and the row updated. Returns the saved row and what changed, or `None` (nothing
+/// written) when the two snapshots agree.
+pub async fn update_versioned<M, A, E>(
+    txn: &impl ConnectionTrait,
+    current: &M,
+    mut next: M,
+    fields: fn(&M) -> Vec<(&'static str, Value)>,
+) -> AppResult<Option<(M, FieldChanges)>>
+where
+    M: Versioned + IntoActiveModel<A> + Send,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
+    E: EntityTrait<Model = M>,
+{
+    let changes = FieldChanges::between(fields(current), fields(&next));
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    debug_assert_eq!(next.version(), current.version());
+    next.bump(Utc::now());
+    let saved = next.into_active_model().reset_all().update(txn).await?;
+    Ok(Some((saved, changes)))
 }

@@ -140,7 +140,7 @@ async fn save(
     scope: &TenantScope,
     action: &'static str,
     current: Option<&feedback::Model>,
-    mut next: feedback::Model,
+    next: feedback::Model,
 ) -> AppResult<feedback::Model> {
     let changes;
     let saved = match current {
@@ -150,14 +150,13 @@ async fn save(
             active.reset_all().insert(txn).await?
         }
         Some(current) => {
-            changes = FieldChanges::between(fields(current), fields(&next));
-            if changes.is_empty() {
+            let Some((saved, changed)) =
+                change::update_versioned(txn, current, next, fields).await?
+            else {
                 return Ok(current.clone());
-            }
-            next.version = current.version + 1;
-            next.updated_at = Utc::now();
-            let active: feedback::ActiveModel = next.into();
-            active.reset_all().update(txn).await?
+            };
+            changes = changed;
+            saved
         }
     };
     let change = Change {

@@ -195,7 +195,7 @@ async fn save(
     txn: &DatabaseTransaction,
     scope: &TenantScope,
     current: Option<&client_communication::Model>,
-    mut next: client_communication::Model,
+    next: client_communication::Model,
 ) -> AppResult<client_communication::Model> {
     let changes;
     let saved = match current {
@@ -205,14 +205,13 @@ async fn save(
             active.reset_all().insert(txn).await?
         }
         Some(current) => {
-            changes = FieldChanges::between(fields(current), fields(&next));
-            if changes.is_empty() {
+            let Some((saved, changed)) =
+                change::update_versioned(txn, current, next, fields).await?
+            else {
                 return Ok(current.clone());
-            }
-            next.version = current.version + 1;
-            next.updated_at = Utc::now();
-            let active: client_communication::ActiveModel = next.into();
-            active.reset_all().update(txn).await?
+            };
+            changes = changed;
+            saved
         }
     };
     let action = if current.is_some() {

@@ -462,14 +462,11 @@ pub async fn update(
             if next.doc_type == logo && current.doc_type != logo {
                 check_logo_file(txn, &current, logo_limit).await?;
             }
-            let changes = FieldChanges::between(fields(&current), fields(&next));
-            if changes.is_empty() {
+            let Some((updated, changes)) =
+                change::update_versioned(txn, &current, next, fields).await?
+            else {
                 return Ok(current);
-            }
-            next.version = current.version + 1;
-            next.updated_at = Utc::now();
-            let active: client_document::ActiveModel = next.into();
-            let updated = active.reset_all().update(txn).await?;
+            };
             record(txn, &scope, "document.updated", &updated, changes).await?;
             Ok(updated)
         })
@@ -577,14 +574,11 @@ pub async fn set_retention(
             if let Some(hold) = legal_hold {
                 next.legal_hold = hold;
             }
-            let changes = FieldChanges::between(fields(&current), fields(&next));
-            if changes.is_empty() {
+            let Some((updated, changes)) =
+                change::update_versioned(txn, &current, next, fields).await?
+            else {
                 return Ok(current);
-            }
-            next.version = current.version + 1;
-            next.updated_at = Utc::now();
-            let active: client_document::ActiveModel = next.into();
-            let updated = active.reset_all().update(txn).await?;
+            };
             record(txn, &scope, "document.retention_set", &updated, changes).await?;
             Ok(updated)
         })

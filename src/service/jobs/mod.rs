@@ -200,22 +200,17 @@ pub(crate) async fn save(
     txn: &DatabaseTransaction,
     scope: &TenantScope,
     current: &job::Model,
-    mut next: job::Model,
+    next: job::Model,
 ) -> AppResult<job::Model> {
-    let changes = FieldChanges::between(fields(current), fields(&next));
-    if changes.is_empty() {
+    let Some((saved, changes)) = change::update_versioned(txn, current, next, fields).await? else {
         return Ok(current.clone());
-    }
-    next.version = current.version + 1;
-    next.updated_at = Utc::now();
-    let delta = i32::from(is_open(&next)) - i32::from(is_open(current));
+    };
+    let delta = i32::from(is_open(&saved)) - i32::from(is_open(current));
     if delta != 0
         && let Some(active) = links::active_link(txn, scope, current.id).await?
     {
         count_open_jobs(txn, scope, active.client_id, delta).await?;
     }
-    let active: job::ActiveModel = next.into();
-    let saved = active.reset_all().update(txn).await?;
     record(txn, scope, "job.updated", &saved, changes).await?;
     Ok(saved)
 }

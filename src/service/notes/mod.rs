@@ -252,14 +252,11 @@ pub async fn update(
             if next.contact_id != current.contact_id {
                 check_contact(txn, &scope, next.client_id, next.contact_id).await?;
             }
-            let changes = FieldChanges::between(fields(&current), fields(&next));
-            if changes.is_empty() {
+            let Some((updated, changes)) =
+                change::update_versioned(txn, &current, next, fields).await?
+            else {
                 return Ok(current);
-            }
-            next.version = current.version + 1;
-            next.updated_at = Utc::now();
-            let active: client_note::ActiveModel = next.into();
-            let updated = active.reset_all().update(txn).await?;
+            };
             record(txn, &scope, "note.updated", &updated, changes).await?;
             Ok(updated)
         })
