@@ -209,9 +209,11 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_MAX_DEPTH", default_value_t = 15)]
     pub max_depth: usize,
 
-    /// Highest complexity score a query may have (each field counts 1, lists more).
-    #[arg(long, env = "CLIENTGRAPH_MAX_COMPLEXITY", default_value_t = 5000)]
-    pub max_complexity: usize,
+    /// Highest cost an operation may have, computed before it runs: each field costs 1
+    /// and a list multiplies what its items select by its `first`/`last` (or its
+    /// maximum when not given); mutation fields cost 10 more.
+    #[arg(long, env = "CLIENTGRAPH_MAX_COST", default_value_t = 50_000)]
+    pub max_cost: u64,
 
     /// Most fields a query may select once all fragments are expanded.
     #[arg(long, env = "CLIENTGRAPH_MAX_FIELDS", default_value_t = 2000)]

@@ -1,5 +1,6 @@
 //! Query limits that async-graphql does not enforce itself: the number of fields a query
-//! selects once every fragment is expanded, the number of aliases, and introspection.
+//! selects once every fragment is expanded, the number of aliases and directives,
+//! introspection, sign-in fields, and the operation's cost (see `cost`).
 //!
 //! The HTTP handler runs them on each request before executing it (not as a schema
 //! extension: with any extension registered, async-graphql resolves every field through
@@ -20,7 +21,27 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{ErrorExtensionValues, Name, Positioned, Request, ServerError, ServerResult};
 
+use super::model::SchemaModel;
+use super::selection::{Operation, collect};
 use crate::error::code;
+
+/// Most directives on one field, fragment spread or inline fragment.
+pub const MAX_DIRECTIVES_PER_SELECTION: usize = 5;
+/// Most directives in a document once fragments are expanded.
+pub const MAX_DIRECTIVES: usize = 50;
+/// Root mutation fields that check a password or a refresh token: a request (batch
+/// included) may hold one, so one request cannot buy hundreds of password hashes.
+const SIGN_IN_FIELDS: [&str; 2] = ["login", "refreshToken"];
+
+/// What admitting a request found out, for the rest of its handling.
+pub struct Admitted {
+    /// The parsed document (async-graphql executes a copy of it).
+    pub document: ExecutableDocument,
+    /// The operation's cost (see `cost`).
+    pub cost: u64,
+    /// How many sign-in fields (`login`, `refreshToken`) its operation selects.
+    pub sign_ins: usize,
+}
 
 /// The limits checked on every parsed document (see the module docs).
 #[derive(Debug, Clone)]
@@ -31,13 +52,60 @@ pub struct QueryLimits {
     pub max_aliases: usize,
     /// Whether `__schema` / `__type` may be queried.
     pub introspection: bool,
+    /// Highest operation cost (see `cost`).
+    pub max_cost: u64,
 }
 
 impl QueryLimits {
-    /// Parses the request's document (cached on the request, so async-graphql does not
-    /// parse it again) and checks it.
-    pub fn admit(&self, request: &mut Request) -> ServerResult<()> {
-        self.check(request.parsed_query()?)
+    /// Parses the request's document (handed to the request, so async-graphql does not
+    /// parse it again), checks it, and computes the selected operation's cost.
+    pub fn admit(&self, model: &SchemaModel, request: &mut Request) -> ServerResult<Admitted> {
+        let document = async_graphql::parser::parse_query(&request.query)?;
+        self.check(&document)?;
+        let (cost, sign_ins) = match Operation::select(
+            &document,
+            request.operation_name.as_deref(),
+            &request.variables,
+        ) {
+            Some(operation) => {
+                let sign_ins = if operation.is_mutation() {
+                    collect(&document, &[&operation.definition.selection_set.node], None)
+                        .iter()
+                        .map(|c| {
+                            c.fields
+                                .iter()
+                                .filter(|f| SIGN_IN_FIELDS.contains(&f.name.node.as_str()))
+                                .count()
+                        })
+                        .sum()
+                } else {
+                    0
+                };
+                (super::cost::of_operation(model, &operation), sign_ins)
+            }
+            None => (0, 0), // no such operation: the executor reports it
+        };
+        if cost > self.max_cost {
+            let mut error = limit_error(
+                code::BAD_USER_INPUT,
+                format!(
+                    "query cost {cost} exceeds the limit of {}: each list multiplies what \
+                     its items select by its `first`/`last` (or its maximum when not given)",
+                    self.max_cost
+                ),
+            );
+            if let Some(extensions) = error.extensions.as_mut() {
+                extensions.set("cost", cost);
+                extensions.set("maxCost", self.max_cost);
+            }
+            return Err(error);
+        }
+        request.set_parsed_query(document.clone());
+        Ok(Admitted {
+            document,
+            cost,
+            sign_ins,
+        })
     }
 
     /// Refuses a document that exceeds a limit, with a BAD_USER_INPUT (or, for
@@ -77,6 +145,25 @@ impl QueryLimits {
                 ),
             ));
         }
+        if total.widest_directives > MAX_DIRECTIVES_PER_SELECTION {
+            return Err(limit_error(
+                code::BAD_USER_INPUT,
+                format!(
+                    "a selection carries {} directives; the limit is {MAX_DIRECTIVES_PER_SELECTION}",
+                    total.widest_directives
+                ),
+            ));
+        }
+        if total.directives > MAX_DIRECTIVES {
+            return Err(limit_error(
+                code::BAD_USER_INPUT,
+                format!(
+                    "query uses {} directives once fragments are expanded; the limit is \
+                     {MAX_DIRECTIVES}",
+                    total.directives
+                ),
+            ));
+        }
         if total.introspection && !self.introspection {
             return Err(limit_error(
                 code::FORBIDDEN,
@@ -99,6 +186,9 @@ fn limit_error(code: &str, message: String) -> ServerError {
 struct Counts {
     fields: usize,
     aliases: usize,
+    directives: usize,
+    /// Most directives on one selection.
+    widest_directives: usize,
     introspection: bool,
 }
 
@@ -107,6 +197,8 @@ impl Counts {
         Counts {
             fields: self.fields.saturating_add(other.fields),
             aliases: self.aliases.saturating_add(other.aliases),
+            directives: self.directives.saturating_add(other.directives),
+            widest_directives: self.widest_directives.max(other.widest_directives),
             introspection: self.introspection || other.introspection,
         }
     }
@@ -125,6 +217,12 @@ impl<'a> Counter<'a> {
     fn selection_set(&mut self, set: &'a SelectionSet) -> Counts {
         let mut counts = Counts::default();
         for selection in &set.items {
+            let on_this = selection.node.directives().len();
+            counts = counts.plus(Counts {
+                directives: on_this,
+                widest_directives: on_this,
+                ..Counts::default()
+            });
             let here = match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
@@ -133,6 +231,7 @@ impl<'a> Counter<'a> {
                         fields: 1,
                         aliases: usize::from(field.alias.is_some()),
                         introspection: name == "__schema" || name == "__type",
+                        ..Counts::default()
                     }
                     .plus(self.selection_set(&field.selection_set.node))
                 }
@@ -177,6 +276,7 @@ mod tests {
             max_fields: 100,
             max_aliases: 3,
             introspection: false,
+            max_cost: 1000,
         }
     }
 
@@ -219,6 +319,25 @@ mod tests {
         );
         let small = parse_query("{ a: x b { c } ... on Q { d } }").unwrap();
         assert!(limits().check(&small).is_ok());
+    }
+
+    #[test]
+    fn directives_are_limited_per_selection_and_per_document() {
+        let many_on_one = format!("{{ a {} }}", "@include(if: true) ".repeat(6));
+        let error = limits()
+            .check(&parse_query(&many_on_one).unwrap())
+            .unwrap_err();
+        assert!(error.message.contains("6 directives"), "{}", error.message);
+        let spread = (0..60)
+            .map(|i| format!("a{i}: x @skip(if: false) "))
+            .collect::<String>();
+        let mut wide = limits();
+        wide.max_aliases = 100;
+        wide.max_fields = 100;
+        let error = wide
+            .check(&parse_query(format!("{{ {spread} }}")).unwrap())
+            .unwrap_err();
+        assert!(error.message.contains("60 directives"), "{}", error.message);
     }
 
     #[test]

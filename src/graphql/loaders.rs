@@ -476,6 +476,28 @@ impl Loader<(Uuid, usize)> for ActivitiesLoader {
     }
 }
 
+/// The first live subsidiaries of each client; the key's second part is how many.
+pub struct SubsidiariesLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<(Uuid, usize)> for SubsidiariesLoader {
+    type Value = Arc<Vec<client::Model>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, usize)],
+    ) -> Result<HashMap<(Uuid, usize), Self::Value>, Self::Error> {
+        per_args(keys, |first, ids| async move {
+            let lists = clients::subsidiaries(&self.db, &self.scope, &ids, first).await?;
+            Ok(lists.into_iter().map(|(id, l)| (id, Arc::new(l))).collect())
+        })
+        .await
+    }
+}
+
 /// The daily analytics rows of each client in a range of days.
 pub struct AnalyticsLoader {
     pub db: Db,
@@ -520,4 +542,5 @@ make_loader!(
     HealthInputsLoader,
     ActivitiesLoader,
     AnalyticsLoader,
+    SubsidiariesLoader,
 );

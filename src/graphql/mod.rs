@@ -6,12 +6,16 @@
 
 pub mod connection;
 pub mod context;
+pub mod cost;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
+pub mod model;
 pub mod mutation;
+pub mod normalize;
 pub mod query;
 mod schema;
+pub mod selection;
 pub mod types;
 
 pub use context::RequestContext;

@@ -20,7 +20,6 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 #[derive(Debug, Clone)]
 pub struct SchemaSettings {
     pub max_depth: usize,
-    pub max_complexity: usize,
     pub limits: QueryLimits,
 }
 
@@ -28,11 +27,11 @@ impl From<&Config> for SchemaSettings {
     fn from(config: &Config) -> Self {
         SchemaSettings {
             max_depth: config.max_depth,
-            max_complexity: config.max_complexity,
             limits: QueryLimits {
                 max_fields: config.max_fields,
                 max_aliases: config.max_aliases,
                 introspection: config.introspection,
+                max_cost: config.max_cost,
             },
         }
     }
@@ -59,7 +58,6 @@ pub fn build_schema(
 ) -> AppSchema {
     let mut builder = builder()
         .limit_depth(settings.max_depth)
-        .limit_complexity(settings.max_complexity)
         .data(db)
         .data(sessions)
         .data(cipher)

@@ -29,7 +29,10 @@ use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response, internal_error, json_response};
 use super::{AppState, HttpSettings};
 use crate::error::{AppError, code};
-use crate::graphql::{RequestContext, context};
+use crate::graphql::limits::Admitted;
+use crate::graphql::model::SchemaModel;
+use crate::graphql::selection::Operation;
+use crate::graphql::{RequestContext, context, normalize};
 
 /// Headers that a cross-site HTML form cannot set; any one of them proves the request
 /// went through a CORS preflight (or came from a non-browser client).
@@ -38,6 +41,10 @@ const PREFLIGHT_HEADERS: [&str; 3] = [
     "apollo-require-preflight",
     "x-apollo-operation-name",
 ];
+
+/// Longest error message sent, in characters; longer ones are cut (they only grow that
+/// long by quoting the request).
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
 
 /// What the request body claims to be.
 enum BodyKind {
@@ -390,26 +397,59 @@ async fn execute(
         tracing::Span::current().record("tenant_id", tracing::field::display(auth.tenant_id));
     }
     let delay = state.settings.loader_delay;
-    let run = |request| {
-        let mut request = context::attach(request, &state.db, &meta, auth.as_ref(), delay);
-        async move {
-            // Parses the document once (async-graphql reuses it) and checks the limits.
-            match state.settings.limits.admit(&mut request) {
-                Ok(()) => state.schema.execute(request).await,
-                Err(error) => async_graphql::Response::from_errors(vec![error]),
-            }
-        }
+    let (requests, batched) = match batch {
+        BatchRequest::Single(request) => (vec![request], false),
+        BatchRequest::Batch(requests) => (requests, true),
     };
+    // Every operation of a batch is admitted before any runs: the sign-in rule counts
+    // the whole request.
+    let model = SchemaModel::shared();
+    let admitted: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let mut request = context::attach(request, &state.db, &meta, auth.as_ref(), delay);
+            let wants_cost = wants_cost(&request);
+            let admitted = state.settings.limits.admit(model, &mut request);
+            (request, admitted, wants_cost)
+        })
+        .collect();
+    let sign_ins: usize = admitted
+        .iter()
+        .filter_map(|(_, admitted, _)| admitted.as_ref().ok())
+        .map(|a| a.sign_ins)
+        .sum();
+    if sign_ins > 1 {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format,
+            code::BAD_USER_INPUT,
+            "a request may hold one `login` or `refreshToken` (aliases and batches \
+             included); send each sign-in on its own",
+        );
+    }
+    let max_cost = state.settings.limits.max_cost;
     let work = async {
-        match batch {
-            BatchRequest::Single(request) => BatchResponse::Single(run(request).await),
-            BatchRequest::Batch(requests) => {
-                let mut responses = Vec::with_capacity(requests.len());
-                for request in requests {
-                    responses.push(run(request).await);
+        let mut responses = Vec::with_capacity(admitted.len());
+        for (request, admitted, wants_cost) in admitted {
+            let response = match admitted {
+                Ok(admitted) => {
+                    let mut response = run_admitted(state, model, request, &admitted).await;
+                    if wants_cost {
+                        response.extensions.insert(
+                            "cost".to_owned(),
+                            async_graphql::value!({ "estimated": admitted.cost, "limit": max_cost }),
+                        );
+                    }
+                    response
                 }
-                BatchResponse::Batch(responses)
-            }
+                Err(error) => async_graphql::Response::from_errors(vec![error]),
+            };
+            responses.push(response);
+        }
+        if batched {
+            BatchResponse::Batch(responses)
+        } else {
+            BatchResponse::Single(responses.pop().unwrap_or_default())
         }
     };
     let outcome = AssertUnwindSafe(work).catch_unwind().await;
@@ -433,11 +473,47 @@ async fn execute(
     json_response(status, format, &response).into_response()
 }
 
+/// Executes an admitted request and puts its data into the shape the spec wants (see
+/// `graphql::normalize`).
+async fn run_admitted(
+    state: &AppState,
+    model: &SchemaModel,
+    request: async_graphql::Request,
+    admitted: &Admitted,
+) -> async_graphql::Response {
+    let operation = Operation::select(
+        &admitted.document,
+        request.operation_name.as_deref(),
+        &request.variables,
+    );
+    let mut response = state.schema.execute(request).await;
+    let never_ran = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    if let Some(operation) = operation
+        && !never_ran
+    {
+        normalize::response_data(model, &operation, &response.errors, &mut response.data);
+    }
+    response
+}
+
+/// Whether the request asks for its cost (`"extensions": {"cost": true}`).
+fn wants_cost(request: &async_graphql::Request) -> bool {
+    request.extensions.get("cost") == Some(&async_graphql::Value::Boolean(true))
+}
+
 /// Errors raised by our code carry a code already (see [`crate::error`]). The rest come
 /// from parsing, validation, argument coercion or the executor's limits: all of them
 /// are about the request the client sent.
+/// Messages are also capped (see [`MAX_ERROR_MESSAGE_CHARS`]): parse and validation
+/// errors quote the client's input, which must not come back a hundred kilobytes long.
 fn ensure_error_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
+        if let Some((cut, _)) = error.message.char_indices().nth(MAX_ERROR_MESSAGE_CHARS) {
+            error.message.truncate(cut);
+            error.message.push('…');
+        }
         let extensions = error
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);

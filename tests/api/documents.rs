@@ -947,7 +947,7 @@ async fn attachments_and_contact_documents_hang_off_their_parents() {
         .ok_as(
             &admin,
             "query($c: ID!) { client(id: $c) {
-                contacts { edges { node { documents { totalCount edges { node { id } } } } } }
+                contacts(first: 10) { edges { node { documents { totalCount edges { node { id } } } } } }
                 communications { edges { node { attachments { id name } } } }
             } }",
             json!({ "c": client }),

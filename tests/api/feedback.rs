@@ -187,7 +187,7 @@ async fn the_summary_averages_ratings_and_trends_per_period() {
         ratings("2026-Q2", "2026-05-02", [1, 1, 1, 1, 1]),
     )
     .await;
-    let query = "query($from: NaiveDate) { clients(orderBy: [{field: NAME}]) { edges { node { name feedbackSummary(from: $from) { count averages { responsiveness overallSatisfaction } trend { period count averages { overallSatisfaction } } } feedback(first: 2) { totalCount edges { node { period feedbackOn } } } } } } }";
+    let query = "query($from: NaiveDate) { clients(first: 20, orderBy: [{field: NAME}]) { edges { node { name feedbackSummary(from: $from) { count averages { responsiveness overallSatisfaction } trend { period count averages { overallSatisfaction } } } feedback(first: 2) { totalCount edges { node { period feedbackOn } } } } } } }";
     let data = app.ok_as(&manager, query, json!({ "from": null })).await;
     let acme_view = &data["clients"]["edges"][0]["node"];
     assert_eq!(acme_view["name"], "Acme");

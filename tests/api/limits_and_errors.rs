@@ -79,7 +79,7 @@ async fn depth_and_complexity_are_limited() {
         "{body}"
     );
 
-    let app = spawn_app_with(|c| c.max_complexity = 2).await;
+    let app = spawn_app_with(|c| c.max_cost = 2).await;
     let body = app
         .graphql(
             "{ serverInfo { version database schemaVersion } }",
@@ -90,7 +90,7 @@ async fn depth_and_complexity_are_limited() {
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("complex"),
+            .contains("query cost 4 exceeds the limit of 2"),
         "{body}"
     );
 }

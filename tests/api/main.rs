@@ -15,6 +15,7 @@ mod documents;
 mod feedback;
 mod graphiql;
 mod graphql_http;
+mod hardening;
 mod insights;
 mod jobs;
 mod limits_and_errors;

@@ -11,10 +11,16 @@ pub struct ApiKeysQuery;
 
 #[Object]
 impl ApiKeysQuery {
-    /// The tenant's API keys, newest first, without secrets. Requires `apikeys:manage`.
+    /// The tenant's API keys, newest first (the newest 100), without secrets.
+    /// Requires `apikeys:manage`.
     #[graphql(guard = "require(Permission::ApikeysManage)")]
-    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
+    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Option<Vec<ApiKey>>> {
         let keys = api_keys::list(context::db(ctx)?, context::scope(ctx)?).await?;
-        Ok(keys.into_iter().map(ApiKey).collect())
+        Ok(Some(
+            keys.into_iter()
+                .take(crate::graphql::types::MAX_LISTED)
+                .map(ApiKey)
+                .collect(),
+        ))
     }
 }

@@ -19,7 +19,8 @@ use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
     AnalyticsLoader, ClientLoader, ContactsOfClient, FeedbackOfClient, FeedbackSummaryLoader,
-    JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader, UserLoader,
+    JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader, SubsidiariesLoader,
+    UserLoader,
 };
 use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
@@ -172,10 +173,18 @@ impl Client {
             .await?
             .map(Client))
     }
-    /// Live subsidiaries, by name (at most 100).
-    async fn subsidiaries(&self, ctx: &Context<'_>) -> Result<Vec<Client>> {
-        let rows = read::subsidiaries(context::db(ctx)?, context::scope(ctx)?, self.0.id).await?;
-        Ok(rows.into_iter().map(Client).collect())
+    /// Live subsidiaries, by name: the first `first` (batched across a page of clients).
+    async fn subsidiaries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1-100 (default 20).")] first: Option<i32>,
+    ) -> Result<Vec<Client>> {
+        let first = PageRequest::new(first, None)?.first;
+        let rows = context::loader::<SubsidiariesLoader>(ctx)?
+            .load_one((self.0.id, first))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.iter().cloned().map(Client).collect())
     }
     /// The client's contacts by name, each client's page computed in SQL (batched
     /// across a page of clients). Requires `contacts:read`.
@@ -355,20 +364,20 @@ impl Client {
         ctx: &Context<'_>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
-    ) -> Result<FeedbackSummary> {
+    ) -> Result<Option<FeedbackSummary>> {
         let summary = context::loader::<FeedbackSummaryLoader>(ctx)?
             .load_one((self.0.id, (from, to)))
             .await?
             .unwrap_or_default();
-        Ok(summary.into())
+        Ok(Some(summary.into()))
     }
     /// Recruiting figures, recent activity and outstanding follow-ups (batched across a
     /// page of clients). Requires `analytics:read`.
     #[graphql(guard = "require(Permission::AnalyticsRead)")]
-    async fn dashboard(&self) -> ClientDashboard {
-        ClientDashboard {
+    async fn dashboard(&self) -> Option<ClientDashboard> {
+        Some(ClientDashboard {
             client_id: self.0.id,
-        }
+        })
     }
     /// The live health score with its components (see `HealthComponents`). Requires
     /// `analytics:read`.
@@ -384,7 +393,7 @@ impl Client {
         ctx: &Context<'_>,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
-    ) -> Result<Vec<AnalyticsDay>> {
+    ) -> Result<Option<Vec<AnalyticsDay>>> {
         // Checked here so a bad range is BAD_USER_INPUT, not a loader error.
         analytics::series_range(from, to, Utc::now().date_naive())?;
         let rows = context::loader::<AnalyticsLoader>(ctx)?
@@ -392,7 +401,9 @@ impl Client {
             .await?
             .unwrap_or_default();
         let billing = context::scope(ctx)?.can(Permission::BillingRead);
-        Ok(rows.iter().map(|m| AnalyticsDay::new(m, billing)).collect())
+        Ok(Some(
+            rows.iter().map(|m| AnalyticsDay::new(m, billing)).collect(),
+        ))
     }
     /// The active primary contact, if any. Requires `contacts:read`.
     #[graphql(guard = "require(Permission::ContactsRead)")]

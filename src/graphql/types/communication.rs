@@ -93,10 +93,13 @@ impl Communication {
             .await?
             .map(Contact))
     }
-    /// The documents attached to it, oldest first. Requires `documents:read`.
+    /// The documents attached to it, oldest first (at most 100). Requires
+    /// `documents:read`.
     #[graphql(guard = "require(Permission::DocumentsRead)")]
-    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
-        attachments_of(ctx, self.0.id).await
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Option<Vec<Document>>> {
+        let mut attachments = attachments_of(ctx, self.0.id).await?;
+        attachments.truncate(super::MAX_LISTED);
+        Ok(Some(attachments))
     }
 }
 

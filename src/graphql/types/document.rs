@@ -84,10 +84,15 @@ impl Document {
             .cloned()
             .map(DocumentVersion))
     }
-    /// Every uploaded version, newest first; all stay downloadable.
+    /// The uploaded versions, newest first (the newest 100); all stay downloadable.
     async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<DocumentVersion>> {
         let versions = versions_of(ctx, self.0.id).await?;
-        Ok(versions.iter().cloned().map(DocumentVersion).collect())
+        Ok(versions
+            .iter()
+            .take(super::MAX_LISTED)
+            .cloned()
+            .map(DocumentVersion)
+            .collect())
     }
     /// A signed link to download a version (default: the current one), valid for a few
     /// minutes (`CLIENTGRAPH_DOWNLOAD_URL_TTL_SECS`) and only for the caller: a plain

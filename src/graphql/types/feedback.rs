@@ -105,6 +105,7 @@ pub struct FeedbackSummary {
     pub count: u64,
     /// Null when there is no feedback in the range.
     pub averages: Option<FeedbackAverages>,
+    /// Per period, oldest first: the newest 100 periods.
     pub trend: Vec<FeedbackPeriod>,
 }
 
@@ -116,6 +117,9 @@ impl From<feedback::Summary> for FeedbackSummary {
             trend: s
                 .trend
                 .into_iter()
+                .rev()
+                .take(super::MAX_LISTED)
+                .rev()
                 .map(|p| FeedbackPeriod {
                     period: p.period,
                     count: p.count,

@@ -37,18 +37,18 @@ impl ClientDashboard {
 impl ClientDashboard {
     /// Linked jobs that are OPEN. Requires `jobs:read`.
     #[graphql(guard = "require(Permission::JobsRead)")]
-    async fn active_jobs(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(self.figures(ctx).await?.active_jobs)
+    async fn active_jobs(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
+        Ok(Some(self.figures(ctx).await?.active_jobs))
     }
     /// Applications to linked jobs, in any stage. Requires `jobs:read`.
     #[graphql(guard = "require(Permission::JobsRead)")]
-    async fn total_candidates(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(self.figures(ctx).await?.total_candidates)
+    async fn total_candidates(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
+        Ok(Some(self.figures(ctx).await?.total_candidates))
     }
     /// Applications to linked jobs that reached HIRED. Requires `jobs:read`.
     #[graphql(guard = "require(Permission::JobsRead)")]
-    async fn hires(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(self.figures(ctx).await?.hires())
+    async fn hires(&self, ctx: &Context<'_>) -> Result<Option<u64>> {
+        Ok(Some(self.figures(ctx).await?.hires()))
     }
     /// Mean days from opening to filling over the linked jobs that are FILLED, to one
     /// decimal; null when none is. Requires `jobs:read`.
@@ -64,8 +64,10 @@ impl ClientDashboard {
     }
     /// Applications to linked jobs per stage they are in now. Requires `jobs:read`.
     #[graphql(guard = "require(Permission::JobsRead)")]
-    async fn pipeline(&self, ctx: &Context<'_>) -> Result<Pipeline> {
-        Ok(Pipeline::from_counts(&self.figures(ctx).await?.pipeline))
+    async fn pipeline(&self, ctx: &Context<'_>) -> Result<Option<Pipeline>> {
+        Ok(Some(Pipeline::from_counts(
+            &self.figures(ctx).await?.pipeline,
+        )))
     }
     /// What happened in the last 30 days, newest first: notes (at their interaction
     /// time), communications, job links and unlinks, and feedback — each kind only when

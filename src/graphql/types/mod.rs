@@ -16,6 +16,10 @@ mod tenant;
 mod user;
 mod viewer;
 
+/// Most items of the small lists that take no page arguments (attachments, versions,
+/// feedback trend periods, API keys): the first ones in their documented order.
+pub const MAX_LISTED: usize = 100;
+
 pub use api_key::{ApiKey, CreatedApiKey};
 pub use audit_event::{AuditEvent, AuditEventConnectionFields};
 pub use client::{

@@ -9,6 +9,9 @@ pub mod kinds;
 pub mod read;
 pub mod write;
 
+/// Most postal addresses of one client (set when it is created).
+pub const MAX_ADDRESSES: usize = 20;
+
 pub use input::{AddressInput, ClientPatch, Patch};
 pub use kinds::{AddressKind, ClientStage, ClientStatus, ClientTier};
 pub use write::{Lifecycle, NewClient};

@@ -9,6 +9,8 @@
 //! `clients:delete`). Filtering or ordering on a billing figure needs `billing:read`,
 //! so hidden values cannot leak through counts or order.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -834,20 +836,36 @@ pub async fn by_ids(db: &Db, scope: &TenantScope, ids: &[Uuid]) -> AppResult<Vec
         .await?)
 }
 
-/// Live subsidiaries of a client, by name.
+/// The first `first` live subsidiaries (by name) of each of `parent_ids`, in one
+/// statement whatever the number of parents.
 pub async fn subsidiaries(
     db: &Db,
     scope: &TenantScope,
-    parent: Uuid,
-) -> AppResult<Vec<client::Model>> {
-    Ok(scope
-        .select::<client::Entity>()
-        .filter(client::Column::ParentClientId.eq(parent))
-        .filter(client::Column::DeletedAt.is_null())
-        .order_by_asc(client::Column::NameNormalized)
-        .limit(MAX_PAGE_SIZE as u64)
-        .all(db.conn())
-        .await?)
+    parent_ids: &[Uuid],
+    first: usize,
+) -> AppResult<HashMap<Uuid, Vec<client::Model>>> {
+    use crate::service::nested::{self, NestedPage, PerParent};
+    let spec = PerParent::<client::Entity> {
+        parent: client::Column::ParentClientId,
+        conditions: Condition::all()
+            .add(client::Column::TenantId.eq(scope.tenant_id()))
+            .add(client::Column::DeletedAt.is_null()),
+        order_by: "name_normalized ASC, id ASC".to_owned(),
+    };
+    let page = NestedPage { first, after: None };
+    let pages = nested::pages(
+        db,
+        spec,
+        parent_ids,
+        &page,
+        |m| m.parent_client_id.unwrap_or_default(),
+        |_| String::new(),
+    )
+    .await?;
+    Ok(pages
+        .into_iter()
+        .map(|(id, page)| (id, page.rows.into_iter().map(|(_, m)| m).collect()))
+        .collect())
 }
 
 /// A client's addresses, primary first.

@@ -265,6 +265,12 @@ pub fn prepare_new(scope: &TenantScope, input: NewClient) -> AppResult<PreparedC
         return Err(AppError::bad_input("name", "name is required"));
     }
     let draft = ClientDraft::default().apply(input.fields)?;
+    if input.addresses.len() > super::MAX_ADDRESSES {
+        return Err(AppError::bad_input(
+            "addresses",
+            format!("a client has at most {} addresses", super::MAX_ADDRESSES),
+        ));
+    }
     let addresses = input
         .addresses
         .into_iter()

@@ -1,0 +1,281 @@
+//! Requests an attacker would send (loopback only, bounded): each is refused clearly and
+//! quickly, before it costs the server anything; and field errors leave the response's
+//! types intact (the shape typed clients such as Apollo Client rely on).
+
+use std::time::{Duration, Instant};
+
+use clientgraph::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_codes, first_error_code, spawn_app};
+
+/// The fastest of `tries` runs of `query` as `token`, with the last body.
+async fn fastest(app: &TestApp, token: &str, query: &str, tries: usize) -> (Duration, Value) {
+    let mut best = Duration::MAX;
+    let mut body = Value::Null;
+    for _ in 0..tries {
+        let started = Instant::now();
+        body = app.graphql_as(token, query, json!({})).await;
+        best = best.min(started.elapsed());
+    }
+    (best, body)
+}
+
+#[tokio::test]
+async fn a_small_query_that_multiplies_lists_is_refused_before_it_runs() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let member = app.token(&tenant, Role::Member).await;
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    let parent = app.create_client(&member, "Parent Holding").await;
+    for i in 0..3 {
+        app.ok_as(
+            &member,
+            "mutation($n: String!, $p: ID!) { createClient(input: {name: $n, parentClientId: $p}) { id } }",
+            json!({ "n": format!("Subsidiary {i}"), "p": parent }),
+        )
+        .await;
+    }
+    let query = format!(
+        "{{client(id:{parent}){{subsidiaries{{parent{{subsidiaries{{parent{{subsidiaries{{id}}}}}}}}}}}}}}"
+    );
+    assert!(query.len() <= 113, "{} bytes", query.len());
+    let (elapsed, body) = fastest(&app, &viewer, &query, 5).await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert!(body["data"].is_null(), "nothing ran: {body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("exceeds the limit of 50000"), "{message}");
+    assert!(body["errors"][0]["extensions"]["cost"].as_u64().unwrap() > 1_000_000);
+    assert!(
+        elapsed < Duration::from_millis(10),
+        "refused in {elapsed:?}"
+    );
+
+    // Asking for small pages makes the same shape affordable, and it runs batched.
+    let small = format!(
+        "{{client(id:{parent}){{subsidiaries(first:5){{parent{{subsidiaries(first:5){{name}}}}}}}}}}"
+    );
+    let data = app.ok_as(&viewer, &small, json!({})).await;
+    let subsidiaries = data["client"]["subsidiaries"].as_array().unwrap();
+    assert_eq!(subsidiaries.len(), 3);
+    assert_eq!(
+        subsidiaries[0]["parent"]["subsidiaries"][2]["name"],
+        "Subsidiary 2"
+    );
+}
+
+#[tokio::test]
+async fn a_realistic_nested_client_page_is_admitted_and_its_cost_is_reported_when_asked() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    let query = "{ clients(first: 50) { totalCount edges { node { name status
+        contacts(first: 5) { totalCount edges { node { fullName email role } } }
+        notes(first: 5) { edges { node { title wordCount author { fullName } } } }
+        communications(first: 5) { edges { node { subject communicationType communicationAt } } }
+        jobs(first: 5) { edges { node { title status pipeline { applied hired } } } }
+        subsidiaries(first: 5) { name }
+        addresses { city }
+    } } } }";
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&viewer)
+        .json(&json!({ "query": query, "extensions": { "cost": true } }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    let cost = &body["extensions"]["cost"];
+    assert_eq!(cost["limit"], 50_000, "{body}");
+    let estimated = cost["estimated"].as_u64().unwrap();
+    assert!((1_000..50_000).contains(&estimated), "{estimated}");
+    // Without the extension the cost is not reported.
+    let body = app.graphql_as(&viewer, query, json!({})).await;
+    assert!(body["extensions"]["cost"].is_null(), "{body}");
+}
+
+#[tokio::test]
+async fn a_request_may_sign_in_only_once_whatever_its_aliases_and_batches() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let login = |alias: &str| {
+        format!(
+            r#"{alias}: login(tenant: "{}", email: "{}", password: "test-password-123") {{ accessToken }}"#,
+            tenant.slug, tenant.admin_email
+        )
+    };
+    let aliased = format!("mutation {{ {} {} }}", login("a"), login("b"));
+    let started = Instant::now();
+    let response = app.post_graphql(json!({ "query": aliased })).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("one `login`")
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "no hash ran"
+    );
+
+    let single = format!("mutation {{ {} }}", login("a"));
+    let batch = json!([{ "query": single }, { "query": single }]);
+    let response = app.post_graphql(batch).await;
+    assert_eq!(response.status(), 400);
+
+    // One sign-in per request works.
+    let response = app.post_graphql(json!({ "query": single })).await;
+    let body: Value = response.json().await.unwrap();
+    assert!(body["data"]["a"]["accessToken"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn directives_are_bounded_and_errors_do_not_echo_the_request() {
+    let app = spawn_app().await;
+    let include = "@include(if: true) ".repeat(500);
+    let body = app
+        .graphql(
+            &format!("{{ serverInfo {include} {{ version }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("500 directives"),
+        "{body}"
+    );
+
+    let name = "x".repeat(100_000);
+    let response = app
+        .post_graphql(json!({ "query": format!("{{ {name} }}") }))
+        .await;
+    let text = response.text().await.unwrap();
+    assert!(text.len() < 2_000, "{} bytes came back", text.len());
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"));
+}
+
+/// A tenant with two clients (one with a tax id), seen by a viewer, who may not see
+/// billing figures or feedback.
+async fn two_clients_seen_by_a_viewer() -> (TestApp, String, String, String) {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    let id = app
+        .ok_as(
+            &admin,
+            r#"mutation { createClient(input: {name: "Alpha", taxId: "DE123", outstandingBalance: 10}) { id } }"#,
+            json!({}),
+        )
+        .await["createClient"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create_client(&admin, "Beta").await;
+    (app, admin, viewer, id)
+}
+
+#[tokio::test]
+async fn a_forbidden_field_is_null_with_its_error_and_its_object_stays() {
+    let (app, _admin, viewer, id) = two_clients_seen_by_a_viewer().await;
+
+    let body = app
+        .graphql_as(
+            &viewer,
+            "{ clients(orderBy: [{field: NAME}]) { nodes { taxId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({ "clients": { "nodes": [ { "taxId": null }, { "taxId": null } ] } }),
+        "{body}"
+    );
+    assert_eq!(error_codes(&body), vec!["FORBIDDEN", "FORBIDDEN"]);
+
+    let body = app
+        .graphql_as(
+            &viewer,
+            "{ clients(first: 1, orderBy: [{field: NAME}]) { edges { node { outstandingBalance } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({ "clients": { "edges": [ { "node": { "outstandingBalance": null } } ] } }),
+        "{body}"
+    );
+
+    // Keys keep the selection's order (read from the raw text: serde_json sorts them).
+    let response = app
+        .post_graphql_as(
+            &viewer,
+            "query($id: ID!) { client(id: $id) { taxId name id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with(&format!(
+            r#"{{"data":{{"client":{{"taxId":null,"name":"Alpha","id":"{id}"}}}}"#
+        )),
+        "{text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["errors"][0]["path"], json!(["client", "taxId"]));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    // A guarded object field (feedback) is null for the viewer; the client stays.
+    let body = app
+        .graphql_as(
+            &viewer,
+            "query($id: ID!) { client(id: $id) { name feedbackSummary { count } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({ "client": { "name": "Alpha", "feedbackSummary": null } }),
+        "{body}"
+    );
+    assert_eq!(error_codes(&body), vec!["FORBIDDEN"]);
+}
+
+#[tokio::test]
+async fn an_unknown_id_answers_a_null_field_not_null_data() {
+    let (app, _admin, viewer, _id) = two_clients_seen_by_a_viewer().await;
+    let response = app
+        .post_graphql_as(
+            &viewer,
+            "{ client(id: \"00000000-0000-0000-0000-000000000000\") { id } }",
+            json!({}),
+        )
+        .await;
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["data"], json!({ "client": null }), "{text}");
+    assert_eq!(error_codes(&body), vec!["NOT_FOUND"]);
+
+    // Two root fields: the failing one is null, the other resolves.
+    let body = app
+        .graphql_as(
+            &viewer,
+            "{ missing: client(id: \"00000000-0000-0000-0000-000000000000\") { id } viewer { role } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({ "missing": null, "viewer": { "role": "VIEWER" } }),
+        "{body}"
+    );
+}
