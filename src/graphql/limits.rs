@@ -68,6 +68,7 @@ impl QueryLimits {
             &request.variables,
         ) {
             Some(operation) => {
+                super::inputs::check(&operation)?;
                 let sign_ins = if operation.is_mutation() {
                     collect(&document, &[&operation.definition.selection_set.node], None)
                         .iter()

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod context;
 pub mod cost;
 pub mod guards;
+pub mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod model;

@@ -28,6 +28,7 @@ use super::multipart::{self, MultipartError};
 use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response, internal_error, json_response};
 use super::{AppState, HttpSettings};
+use crate::auth::AuthContext;
 use crate::error::{AppError, code};
 use crate::graphql::limits::Admitted;
 use crate::graphql::model::SchemaModel;
@@ -41,10 +42,6 @@ const PREFLIGHT_HEADERS: [&str; 3] = [
     "apollo-require-preflight",
     "x-apollo-operation-name",
 ];
-
-/// Longest error message sent, in characters; longer ones are cut (they only grow that
-/// long by quoting the request).
-pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
 
 /// What the request body claims to be.
 enum BodyKind {
@@ -141,7 +138,20 @@ pub async fn post_graphql(
     }
 
     let context = request_context(request_id, peer, &headers);
+    let auth = match authenticate(&state, &headers, format).await {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
     if matches!(kind, BodyKind::Multipart) {
+        // Files are only read for a caller who may upload at all: an anonymous request
+        // is refused before its body is looked at.
+        if auth.is_none() {
+            return unauthorized(
+                format,
+                code::UNAUTHENTICATED,
+                "uploads need a credential (Authorization: Bearer …)",
+            );
+        }
         let boundary = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -162,7 +172,7 @@ pub async fn post_graphql(
                     code::BAD_USER_INPUT,
                     &message,
                 ),
-                None => execute(&state, &headers, batch, context, format).await,
+                None => execute(&state, auth, batch, context, format).await,
             },
             Err(MultipartError::TooLarge(message)) => error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -223,7 +233,7 @@ pub async fn post_graphql(
             &message,
         );
     }
-    execute(&state, &headers, batch, context, format).await
+    execute(&state, auth, batch, context, format).await
 }
 
 /// Why a batch is refused (batching off, or too many or no operations), if it is.
@@ -320,14 +330,11 @@ pub async fn get_graphql(
         return response;
     }
     let context = request_context(request_id, peer, &headers);
-    execute(
-        &state,
-        &headers,
-        BatchRequest::Single(request),
-        context,
-        format,
-    )
-    .await
+    let auth = match authenticate(&state, &headers, format).await {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    execute(&state, auth, BatchRequest::Single(request), context, format).await
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -358,41 +365,47 @@ fn is_query_operation(query: &str, operation_name: Option<&str>) -> bool {
     )
 }
 
-async fn execute(
+/// The request's credential: `Ok(None)` when it carries none, `Err` with the response
+/// to send when it carries an invalid one.
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-    batch: BatchRequest,
-    meta: RequestContext,
     format: ResponseFormat,
-) -> Response {
+) -> Result<Option<AuthContext>, Response> {
     // An invalid credential fails the whole request: acting as anonymous instead would
     // hide the client's mistake behind confusing field errors.
-    let auth = match state
+    match state
         .authenticator
         .authenticate(headers.get(header::AUTHORIZATION))
         .await
     {
-        Ok(auth) => auth,
+        Ok(auth) => Ok(auth),
         Err(AppError::Internal(cause)) => {
             tracing::error!(
                 error = format!("{cause:#}"),
                 "authentication failed internally"
             );
-            return internal_error(format);
+            Err(internal_error(format))
         }
-        Err(err) => {
-            let mut response = error_response(
-                StatusCode::UNAUTHORIZED,
-                format,
-                err.code(),
-                &err.public_message(),
-            );
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return response;
-        }
-    };
+        Err(err) => Err(unauthorized(format, err.code(), &err.public_message())),
+    }
+}
+
+fn unauthorized(format: ResponseFormat, code: &str, message: &str) -> Response {
+    let mut response = error_response(StatusCode::UNAUTHORIZED, format, code, message);
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+async fn execute(
+    state: &AppState,
+    auth: Option<AuthContext>,
+    batch: BatchRequest,
+    meta: RequestContext,
+    format: ResponseFormat,
+) -> Response {
     if let Some(auth) = &auth {
         tracing::Span::current().record("tenant_id", tracing::field::display(auth.tenant_id));
     }
@@ -506,14 +519,11 @@ fn wants_cost(request: &async_graphql::Request) -> bool {
 /// Errors raised by our code carry a code already (see [`crate::error`]). The rest come
 /// from parsing, validation, argument coercion or the executor's limits: all of them
 /// are about the request the client sent.
-/// Messages are also capped (see [`MAX_ERROR_MESSAGE_CHARS`]): parse and validation
+/// Messages are also capped (see [`super::response::cap_message`]): parse and validation
 /// errors quote the client's input, which must not come back a hundred kilobytes long.
 fn ensure_error_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
-        if let Some((cut, _)) = error.message.char_indices().nth(MAX_ERROR_MESSAGE_CHARS) {
-            error.message.truncate(cut);
-            error.message.push('…');
-        }
+        super::response::cap_message(&mut error.message);
         let extensions = error
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);

@@ -15,6 +15,10 @@ use axum::body::Body;
 use multer::{Constraints, Multipart, SizeLimit};
 use tokio::io::AsyncWriteExt;
 
+/// Most variable paths one file may be mapped to (each gets its own handle on the
+/// spooled file, so this bounds the handles a request can make).
+pub const MAX_PATHS_PER_FILE: usize = 10;
+
 /// The limits of one multipart request.
 #[derive(Debug, Clone, Copy)]
 pub struct UploadLimits {
@@ -56,6 +60,28 @@ fn from_multer(err: multer::Error, limits: &UploadLimits) -> MultipartError {
         )),
         other => MultipartError::Invalid(format!("malformed multipart body: {other}")),
     }
+}
+
+/// Refuses a map naming more files than a request may carry, or a file mapped to more
+/// than [`MAX_PATHS_PER_FILE`] paths, before any file is read.
+fn check_map(
+    map: &HashMap<String, Vec<String>>,
+    limits: &UploadLimits,
+) -> Result<(), MultipartError> {
+    if map.len() > limits.max_files {
+        return Err(MultipartError::TooLarge(format!(
+            "the map names {} files; a request may carry at most {}",
+            map.len(),
+            limits.max_files
+        )));
+    }
+    if let Some((name, paths)) = map.iter().find(|(_, p)| p.len() > MAX_PATHS_PER_FILE) {
+        return Err(MultipartError::Invalid(format!(
+            "file {name:?} is mapped to {} paths; the limit is {MAX_PATHS_PER_FILE}",
+            paths.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The boundary of a `multipart/form-data` content type.
@@ -100,11 +126,14 @@ pub async fn receive(
             }
             "map" => {
                 let bytes = field.bytes().await.map_err(|e| from_multer(e, &limits))?;
-                map = Some(serde_json::from_slice(&bytes).map_err(|e| {
-                    MultipartError::Invalid(format!(
-                        "the map part must map file fields to lists of variable paths: {e}"
-                    ))
-                })?);
+                let parsed: HashMap<String, Vec<String>> =
+                    serde_json::from_slice(&bytes).map_err(|e| {
+                        MultipartError::Invalid(format!(
+                            "the map part must map file fields to lists of variable paths: {e}"
+                        ))
+                    })?;
+                check_map(&parsed, &limits)?;
+                map = Some(parsed);
             }
             _ => {
                 let (Some(_), Some(map)) = (&operations, &map) else {

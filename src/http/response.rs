@@ -54,9 +54,24 @@ impl ResponseFormat {
     }
 }
 
-/// `{"errors":[{"message":…,"extensions":{"code":…}}]}`.
+/// `{"errors":[{"message":…,"extensions":{"code":…}}]}`; the message is capped (see
+/// [`cap_message`]).
 pub fn graphql_error_body(code: &str, message: &str) -> Value {
+    let mut message = message.to_owned();
+    cap_message(&mut message);
     json!({ "errors": [ { "message": message, "extensions": { "code": code } } ] })
+}
+
+/// Longest error message sent, in characters; longer ones are cut (they only grow that
+/// long by quoting the request).
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
+
+/// Cuts `message` to [`MAX_ERROR_MESSAGE_CHARS`], marking the cut with `…`.
+pub fn cap_message(message: &mut String) {
+    if let Some((cut, _)) = message.char_indices().nth(MAX_ERROR_MESSAGE_CHARS) {
+        message.truncate(cut);
+        message.push('…');
+    }
 }
 
 /// An error answered before (or instead of) execution.

@@ -279,3 +279,184 @@ async fn an_unknown_id_answers_a_null_field_not_null_data() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn orderings_are_short_distinct_and_cursors_keep_to_theirs() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    for name in ["Alpha", "Beta", "Gamma"] {
+        app.create_client(&admin, name).await;
+    }
+    let list = "query($o: [ClientOrder!], $a: String) { clients(first: 1, orderBy: $o, after: $a) { pageInfo { endCursor } edges { node { name } } } }";
+
+    // 800 repeated keys with a forged cursor: refused at once, before any SQL.
+    let repeated = vec![json!({ "field": "EMPLOYEE_COUNT" }); 800];
+    let forged = {
+        use base64::Engine;
+        let values: Vec<Value> = std::iter::repeat_n(Value::Null, 801).collect();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Value::Array(values).to_string())
+    };
+    let started = Instant::now();
+    let body = app
+        .graphql_as(&viewer, list, json!({ "o": repeated, "a": forged }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "orderBy");
+    assert!(started.elapsed() < Duration::from_millis(500));
+
+    let six = [
+        "NAME",
+        "CLIENT_CODE",
+        "CREATED_AT",
+        "UPDATED_AT",
+        "STATUS",
+        "TIER",
+    ]
+    .map(|f| json!({ "field": f }));
+    let body = app.graphql_as(&viewer, list, json!({ "o": six })).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 5"),
+        "{body}"
+    );
+    let twice = [
+        json!({ "field": "NAME" }),
+        json!({ "field": "NAME", "direction": "DESC" }),
+    ];
+    let body = app.graphql_as(&viewer, list, json!({ "o": twice })).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("twice"),
+        "{body}"
+    );
+    let body = app
+        .graphql_as(
+            &admin,
+            "mutation($o: [ClientOrder!]) { exportClients(format: CSV, orderBy: $o) { url } }",
+            json!({ "o": twice }),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+
+    // A cursor works under the ordering it was made for, and only there.
+    let by_name = json!([{ "field": "NAME" }]);
+    let data = app.ok_as(&viewer, list, json!({ "o": by_name })).await;
+    let cursor = data["clients"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let data = app
+        .ok_as(&viewer, list, json!({ "o": by_name, "a": cursor }))
+        .await;
+    assert_eq!(data["clients"]["edges"][0]["node"]["name"], "Beta");
+    let by_code = json!([{ "field": "CLIENT_CODE" }]);
+    let body = app
+        .graphql_as(&viewer, list, json!({ "o": by_code, "a": cursor }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    let by_name_desc = json!([{ "field": "NAME", "direction": "DESC" }]);
+    let body = app
+        .graphql_as(&viewer, list, json!({ "o": by_name_desc, "a": cursor }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}
+
+#[tokio::test]
+async fn huge_input_lists_are_refused_by_name_not_failed_in_the_database() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    let cases = [
+        (
+            "query($v: [ClientStatus!]) { clients(filter: {status: $v}) { totalCount } }",
+            json!(vec!["ACTIVE"; 40_000]),
+            "filter.status",
+        ),
+        (
+            "query($v: [String!]) { clients(filter: {tags: {any: $v}}) { totalCount } }",
+            json!((0..1_500).map(|i| format!("t{i}")).collect::<Vec<_>>()),
+            "filter.tags.any",
+        ),
+        (
+            "query($v: [CustomFieldFilter!]) { clients(filter: {customFields: $v}) { totalCount } }",
+            json!(vec![json!({ "key": "region", "value": "north" }); 1_500]),
+            "filter.customFields",
+        ),
+        (
+            "query($v: [ClientOrder!]) { clients(orderBy: $v) { totalCount } }",
+            json!(vec![json!({ "field": "NAME" }); 20_000]),
+            "orderBy",
+        ),
+    ];
+    for (query, value, field) in cases {
+        let body = app.graphql_as(&viewer, query, json!({ "v": value })).await;
+        assert_eq!(
+            first_error_code(&body),
+            Some("BAD_USER_INPUT"),
+            "{field}: {body}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+}
+
+/// A multipart body mapping one file to `paths` variable paths.
+fn many_paths_upload(paths: usize) -> (String, Vec<u8>) {
+    let boundary = "cgboundaryHardening";
+    let map = json!({ "0": (0..paths).map(|i| format!("variables.f{i}")).collect::<Vec<_>>() });
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"a.txt\"\r\n\r\nhello\r\n\
+         --{boundary}--\r\n",
+        json!({ "query": "{ viewer { role } }", "variables": {} })
+    )
+    .into_bytes();
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn multipart_needs_a_credential_before_any_part_is_read_and_its_map_is_bounded() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let member = app.token(&tenant, Role::Member).await;
+    let send = |paths: usize, token: Option<&str>| {
+        let (content_type, body) = many_paths_upload(paths);
+        let mut request = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", content_type)
+            .header("graphql-require-preflight", "1")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let started = Instant::now();
+    let response = send(60_000, None).await.unwrap();
+    assert_eq!(response.status(), 401);
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(first_error_code(&reply), Some("UNAUTHENTICATED"));
+    assert!(started.elapsed() < Duration::from_millis(500));
+
+    let response = send(5_000, Some(&member)).await.unwrap();
+    assert_eq!(response.status(), 400);
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(first_error_code(&reply), Some("BAD_USER_INPUT"));
+    assert!(
+        reply["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5000 paths")
+    );
+
+    // The server still serves.
+    let data = app.ok_as(&member, "{ viewer { role } }", json!({})).await;
+    assert_eq!(data["viewer"]["role"], "MEMBER");
+}

@@ -243,7 +243,28 @@ pub struct ClientQuery {
     pub order: Vec<ClientOrder>,
 }
 
-fn encode_cursor(values: Vec<Json>) -> String {
+/// Most keys of one ordering (each a different field).
+pub const MAX_ORDER_KEYS: usize = 5;
+
+/// What a cursor records of the ordering it was made for, so it is refused under any
+/// other (its keys would be compared with the wrong columns).
+fn order_signature(order: &[ClientOrder]) -> String {
+    order
+        .iter()
+        .map(|o| {
+            format!(
+                "{:?}:{}{}",
+                o.field,
+                if o.descending { 'd' } else { 'a' },
+                if o.nulls_first { 'f' } else { 'l' }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn encode_cursor(order: &[ClientOrder], mut values: Vec<Json>) -> String {
+    values.insert(0, Json::String(order_signature(order)));
     URL_SAFE_NO_PAD.encode(Json::Array(values).to_string())
 }
 
@@ -259,8 +280,10 @@ fn decode_cursor(
         )
     };
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let values: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if values.len() != order.len() + 1 {
+    let mut values: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if values.len() != order.len() + 2
+        || values.remove(0).as_str() != Some(order_signature(order).as_str())
+    {
         return Err(bad());
     }
     let id = values[order.len()]
@@ -607,7 +630,19 @@ pub fn check(db: &Db, scope: &TenantScope, query: &ClientQuery) -> AppResult<()>
 }
 
 fn check_order(scope: &TenantScope, order: &[ClientOrder]) -> AppResult<()> {
-    for o in order {
+    if order.len() > MAX_ORDER_KEYS {
+        return Err(AppError::bad_input(
+            "orderBy",
+            format!("`orderBy` takes at most {MAX_ORDER_KEYS} keys"),
+        ));
+    }
+    for (i, o) in order.iter().enumerate() {
+        if order[..i].iter().any(|earlier| earlier.field == o.field) {
+            return Err(AppError::bad_input(
+                "orderBy",
+                format!("`orderBy` names {:?} twice", o.field),
+            ));
+        }
         if o.field.is_billing() {
             scope.require(Permission::BillingRead, "ordering by a billing figure")?;
         }
@@ -758,7 +793,7 @@ pub fn cursor_of(order: &[ClientOrder], m: &client::Model) -> String {
     };
     let mut values: Vec<Json> = order.iter().map(|o| o.field.cursor_value(m)).collect();
     values.push(json!(m.id));
-    encode_cursor(values)
+    encode_cursor(order, values)
 }
 
 /// How many clients match.
