@@ -251,7 +251,15 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
 
-    /// Failed logins per account (tenant + email) within 15 minutes before back-off.
+    /// Proxies (comma-separated addresses or networks, e.g. `10.0.0.0/8,::1`) whose
+    /// `X-Forwarded-For` / `Forwarded` headers name the client's address; from anyone
+    /// else those headers are ignored. Empty: the TCP peer is the client.
+    #[arg(long, env = "CLIENTGRAPH_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: crate::http::client::Networks,
+
+    /// Failed logins of one account from one address within 15 minutes before back-off
+    /// (of one account from anywhere: 50; attempts on one account: 30; failures from one
+    /// address: 200, which only turns wrong passwords into back-offs).
     #[arg(long, env = "CLIENTGRAPH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,
 

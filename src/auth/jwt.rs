@@ -53,6 +53,11 @@ pub struct IssuedToken {
 }
 
 impl JwtKeys {
+    /// The lifetime of the access tokens it issues.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl: Duration) -> Self {
         let mut validation = Validation::new(ALGORITHM);
         validation.algorithms = vec![ALGORITHM];

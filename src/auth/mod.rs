@@ -172,13 +172,15 @@ impl Authenticator {
 
     async fn access_token(&self, token: &str) -> AppResult<AuthContext> {
         let claims = self.jwt.verify(token)?;
-        // One statement per request: the user, unless the token has been revoked.
+        // One statement per request: the user, unless the token or its session (listed
+        // by its id when revoked: logout, refresh-token reuse) has been revoked.
         let not_revoked = Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
                 .from(revoked_token::Entity)
                 .and_where(
-                    Expr::col((revoked_token::Entity, revoked_token::Column::Jti)).eq(claims.jti),
+                    Expr::col((revoked_token::Entity, revoked_token::Column::Jti))
+                        .is_in([claims.jti, claims.sid]),
                 )
                 .to_owned(),
         )
@@ -214,6 +216,21 @@ impl Authenticator {
             return Err(refused());
         }
         let role = Role::parse(&key.role).ok_or_else(refused)?;
+        // A key never outlives its creator's account or role. Deactivating or demoting
+        // the creator revokes such keys (audited, see `service::api_keys`); this check
+        // holds even for a change made behind the service's back.
+        if let Some(creator) = key.created_by {
+            let creator = user::Entity::find_by_id(creator)
+                .filter(user::Column::TenantId.eq(key.tenant_id))
+                .one(self.db.conn())
+                .await?;
+            if let Some(creator) = creator {
+                let creator_role = Role::parse(&creator.role);
+                if !creator.is_active || !creator_role.is_some_and(|r| r.covers(role)) {
+                    return Err(refused());
+                }
+            }
+        }
         Ok(AuthContext {
             tenant_id: key.tenant_id,
             principal: Principal::ApiKey { key_id: key.id },

@@ -203,6 +203,14 @@ impl Role {
     }
 
     /// Every permission this role holds, in table order.
+    /// Whether this role has every permission of `other` (a key made by a user may not
+    /// do more than the user can).
+    pub fn covers(self, other: Role) -> bool {
+        Permission::ALL
+            .into_iter()
+            .all(|p| !other.has(p) || self.has(p))
+    }
+
     pub fn permissions(self) -> Vec<Permission> {
         Permission::ALL
             .into_iter()

@@ -3,20 +3,16 @@
 //! still be valid and still hold `clients:export`, with its *current* role deciding
 //! which columns it sees.
 
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
-use super::AppState;
-use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response};
+use super::{AppState, ClientMeta};
 use crate::auth::{ActorKind, Permission};
 use crate::error::AppError;
-use crate::graphql::RequestContext;
 use crate::service::TenantScope;
 use crate::service::clients::export::{self, ExportGrant};
 use crate::service::clients::read;
@@ -46,9 +42,7 @@ fn refusal(err: AppError) -> Response {
 /// Streams the export named by the token.
 pub async fn download_clients(
     State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientMeta(meta): ClientMeta,
     Query(params): Query<ExportParams>,
 ) -> Response {
     let grant: ExportGrant = match state.signer.verify(export::PURPOSE, &params.token) {
@@ -71,14 +65,6 @@ pub async fn download_clients(
             return refusal(AppError::Forbidden("this link is no longer valid".into()));
         }
         Err(err) => return refusal(err),
-    };
-    let meta = RequestContext {
-        request_id: request_id.0,
-        ip: Some(peer.ip()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
     };
     let scope = TenantScope::for_principal(grant.tenant_id, Some(actor_id), kind, role, &meta);
     let checked = scope

@@ -6,23 +6,18 @@
 //! data) is 404. The stored sha256 is checked as the file streams (see
 //! `documents::download::verified`); a file that fails it is not delivered.
 
-use std::net::SocketAddr;
-
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::AppState;
-use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response};
+use super::{AppState, ClientMeta};
 use crate::auth::Permission;
 use crate::error::{AppError, code};
-use crate::graphql::RequestContext;
 use crate::service::TenantScope;
 use crate::service::documents::content::{ascii_filename, encode_rfc5987};
 use crate::service::documents::download::{self, LinkParts, RangeRequest};
@@ -68,8 +63,7 @@ fn integrity_failure() -> Response {
 /// Streams the document version named by a signed link.
 pub async fn download_document(
     State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientMeta(meta): ClientMeta,
     Path((tenant, document, version)): Path<(String, String, String)>,
     Query(link): Query<LinkQuery>,
     headers: HeaderMap,
@@ -96,14 +90,6 @@ pub async fn download_document(
             return refusal(AppError::Forbidden("this link is no longer valid".into()));
         }
         Err(err) => return refusal(err),
-    };
-    let meta = RequestContext {
-        request_id: request_id.0,
-        ip: Some(peer.ip()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(512).collect()),
     };
     let scope = TenantScope::for_principal(
         grant.tenant_id,

@@ -10,14 +10,12 @@
 //! - every error leaves with an `extensions.code`; a panic while executing becomes a
 //!   generic INTERNAL_SERVER_ERROR response, never a dropped connection.
 
-use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues};
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
@@ -25,9 +23,8 @@ use serde::Deserialize;
 
 use super::graphiql;
 use super::multipart::{self, MultipartError};
-use super::request_id::RequestId;
 use super::response::{ResponseFormat, error_response, internal_error, json_response};
-use super::{AppState, HttpSettings};
+use super::{AppState, ClientMeta, HttpSettings};
 use crate::auth::AuthContext;
 use crate::error::{AppError, code};
 use crate::graphql::limits::Admitted;
@@ -79,17 +76,6 @@ fn has_preflight_header(headers: &HeaderMap) -> bool {
         .any(|name| headers.get(*name).is_some_and(|v| !v.as_bytes().is_empty()))
 }
 
-fn request_context(request_id: RequestId, peer: SocketAddr, headers: &HeaderMap) -> RequestContext {
-    RequestContext {
-        request_id: request_id.0,
-        ip: Some(peer.ip()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(512).collect()),
-    }
-}
-
 fn not_acceptable() -> Response {
     error_response(
         StatusCode::NOT_ACCEPTABLE,
@@ -102,8 +88,7 @@ fn not_acceptable() -> Response {
 /// `POST /graphql`.
 pub async fn post_graphql(
     State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientMeta(context): ClientMeta,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -137,7 +122,6 @@ pub async fn post_graphql(
         }
     }
 
-    let context = request_context(request_id, peer, &headers);
     let auth = match authenticate(&state, &headers, format).await {
         Ok(auth) => auth,
         Err(response) => return response,
@@ -289,8 +273,7 @@ impl GetParams {
 /// `GET /graphql`: GraphiQL for browsers, queries for everyone else.
 pub async fn get_graphql(
     State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientMeta(context): ClientMeta,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
@@ -329,7 +312,6 @@ pub async fn get_graphql(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let context = request_context(request_id, peer, &headers);
     let auth = match authenticate(&state, &headers, format).await {
         Ok(auth) => auth,
         Err(response) => return response,

@@ -23,7 +23,9 @@ use crate::auth::signed::UrlSigner;
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::AppSchema;
+pub use client::ClientMeta;
 
+pub mod client;
 mod exports;
 mod files;
 mod graphiql;
@@ -46,6 +48,8 @@ pub struct HttpSettings {
     pub loader_delay: std::time::Duration,
     /// Limits of multipart (file upload) requests.
     pub uploads: multipart::UploadLimits,
+    /// Proxies whose forwarding headers name the client's address.
+    pub trusted_proxies: Vec<client::IpNet>,
     /// Field, alias and introspection limits, checked on each parsed document before
     /// it executes (see `graphql::limits`).
     pub limits: crate::graphql::QueryLimits,
@@ -65,6 +69,7 @@ impl From<&Config> for HttpSettings {
                 max_body_bytes: config.upload_max_body_bytes,
                 max_json_bytes: config.body_limit_bytes as u64,
             },
+            trusted_proxies: config.trusted_proxies.0.clone(),
             limits: crate::graphql::SchemaSettings::from(config).limits,
         }
     }

@@ -37,6 +37,18 @@ pub async fn create(
     let secret = secrets::generate(secrets::API_KEY_PREFIX);
     let prefix: String = secret.chars().take(VISIBLE_PREFIX).collect();
     let hash = secrets::digest(&secret);
+    // The user behind the key: a key made by another key answers to that key's user.
+    let creator = match scope.actor().kind {
+        crate::auth::ActorKind::ApiKey => match scope.actor().id {
+            Some(id) => scope
+                .find_by_id::<api_key::Entity>(id)
+                .one(db.conn())
+                .await?
+                .and_then(|k| k.created_by),
+            None => None,
+        },
+        _ => scope.actor().id,
+    };
     let scope = scope.clone();
     let key = db
         .write(move |txn| {
@@ -51,7 +63,7 @@ pub async fn create(
                     expires_at: Set(expires_at),
                     last_used_at: Set(None),
                     revoked_at: Set(None),
-                    created_by: Set(scope.actor().id),
+                    created_by: Set(creator),
                     created_at: Set(Utc::now()),
                 }
                 .insert(txn)
@@ -113,6 +125,53 @@ pub async fn revoke(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key
         })
     })
     .await
+}
+
+/// Revokes the live keys made by `creator` that its new state no longer covers: all of
+/// them when it is deactivated (`role` = `None`), those with a role beyond `role`
+/// otherwise. Each revocation is audited with its reason.
+pub async fn revoke_beyond_creator(
+    txn: &impl sea_orm::ConnectionTrait,
+    scope: &TenantScope,
+    creator: Uuid,
+    role: Option<Role>,
+) -> AppResult<()> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let keys = scope
+        .select::<api_key::Entity>()
+        .filter(api_key::Column::CreatedBy.eq(creator))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .all(txn)
+        .await?;
+    let now = Utc::now();
+    for key in keys {
+        let key_role = Role::parse(&key.role);
+        let covered = role.is_some_and(|r| key_role.is_some_and(|k| r.covers(k)));
+        if covered {
+            continue;
+        }
+        let reason = if role.is_none() {
+            "creator_deactivated"
+        } else {
+            "creator_role_reduced"
+        };
+        let mut model: api_key::ActiveModel = key.into();
+        model.revoked_at = Set(Some(now));
+        let revoked = model.update(txn).await?;
+        change::record(
+            txn,
+            scope,
+            Change {
+                action: "api_key.revoked",
+                entity_type: "api_key",
+                entity_id: Some(revoked.id),
+                changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
+                payload: json!({ "id": revoked.id, "name": revoked.name, "reason": reason }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The tenant's keys, newest first.

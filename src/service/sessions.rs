@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::TenantScope;
 use super::change::{self, Change, FieldChanges};
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::{LoginThrottle, Verdict};
 use crate::auth::{AuthContext, JwtKeys, Principal, Role, password, secrets};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -67,7 +67,8 @@ impl Sessions {
         let email = email.trim().to_lowercase();
         let account = format!("{}/{email}", tenant_slug.trim().to_lowercase());
         let ip = request.ip.map(|ip| ip.to_string()).unwrap_or_default();
-        if let Some(retry_after_secs) = self.throttle.retry_after(&account, &ip) {
+        let verdict = self.throttle.attempt(&account, &ip);
+        if let Verdict::Locked(retry_after_secs) = verdict {
             return Err(AppError::RateLimited { retry_after_secs });
         }
         let found = find_user(db, tenant_slug, &email).await?;
@@ -77,10 +78,15 @@ impl Sessions {
             Some(user) if verified && user.is_active => user,
             _ => {
                 self.throttle.record_failure(&account, &ip);
+                // A locked address is only a signal: it turns a wrong password into a
+                // back-off, never a right one.
+                if let Verdict::AddressLocked(retry_after_secs) = verdict {
+                    return Err(AppError::RateLimited { retry_after_secs });
+                }
                 return Err(bad_credentials());
             }
         };
-        self.throttle.record_success(&account);
+        self.throttle.record_success(&account, &ip);
         let role = Role::parse(&user.role).ok_or_else(bad_credentials)?;
         let scope = TenantScope::for_user(user.tenant_id, user.id, request);
         let family_id = Uuid::now_v7();
@@ -135,7 +141,7 @@ impl Sessions {
             .ok_or_else(bad_refresh)?;
         let scope = TenantScope::for_user(current.tenant_id, current.user_id, request);
         if current.rotated_at.is_some() {
-            revoke_family_after_reuse(db, &scope, &current).await?;
+            revoke_family_after_reuse(db, &scope, &current, self.jwt.ttl()).await?;
             return Err(bad_refresh());
         }
         if current.revoked_at.is_some() || current.expires_at <= Utc::now() {
@@ -183,7 +189,7 @@ impl Sessions {
             .await?
         };
         if !rotated {
-            revoke_family_after_reuse(db, &scope, &current).await?;
+            revoke_family_after_reuse(db, &scope, &current, self.jwt.ttl()).await?;
             return Err(bad_refresh());
         }
         let access = self
@@ -212,9 +218,10 @@ impl Sessions {
             });
         };
         let scope = scope.clone();
+        let access_ttl = self.jwt.ttl();
         db.write(move |txn| {
             Box::pin(async move {
-                revoke_family(txn, &scope, session_id).await?;
+                revoke_family(txn, &scope, session_id, access_ttl).await?;
                 // Housekeeping of this tenant's expired entries (never another tenant's rows).
                 revoked_token::Entity::delete_many()
                     .filter(revoked_token::Column::TenantId.eq(scope.tenant_id()))
@@ -293,10 +300,14 @@ async fn insert_refresh(
     Ok(())
 }
 
+/// Revokes a session: its refresh tokens, and — by listing the session id among the
+/// revoked token ids, which every request checks (one primary-key lookup) — every
+/// access token minted for it. The entry outlives the longest access token.
 async fn revoke_family(
     txn: &impl ConnectionTrait,
     scope: &TenantScope,
     family_id: Uuid,
+    access_ttl: Duration,
 ) -> AppResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
@@ -305,6 +316,14 @@ async fn revoke_family(
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(txn)
         .await?;
+    revoked_token::Entity::insert(revoked_token::ActiveModel {
+        jti: Set(family_id),
+        tenant_id: Set(scope.tenant_id()),
+        expires_at: Set(Utc::now() + access_ttl),
+    })
+    .on_conflict_do_nothing_on([revoked_token::Column::Jti])
+    .exec(txn)
+    .await?;
     Ok(())
 }
 
@@ -313,13 +332,14 @@ async fn revoke_family_after_reuse(
     db: &Db,
     scope: &TenantScope,
     token: &refresh_token::Model,
+    access_ttl: Duration,
 ) -> AppResult<()> {
     tracing::warn!(family = %token.family_id, "refresh token reuse detected; revoking its family");
     let scope = scope.clone();
     let (family_id, user_id) = (token.family_id, token.user_id);
     db.write(move |txn| {
         Box::pin(async move {
-            revoke_family(txn, &scope, family_id).await?;
+            revoke_family(txn, &scope, family_id, access_ttl).await?;
             change::record(
                 txn,
                 &scope,

@@ -210,6 +210,7 @@ async fn apply(
         return Ok(current);
     }
     let deactivated = current.is_active && !is_active;
+    let role_changed = current.role != role;
     let mut model: user::ActiveModel = current.clone().into();
     model.full_name = Set(full_name);
     model.role = Set(role);
@@ -219,6 +220,10 @@ async fn apply(
     let updated = model.update(txn).await?;
     if deactivated {
         revoke_sessions(txn, scope, updated.id).await?;
+    }
+    if deactivated || role_changed {
+        let role = Role::parse(&updated.role).filter(|_| updated.is_active);
+        super::api_keys::revoke_beyond_creator(txn, scope, updated.id, role).await?;
     }
     change::record(
         txn,

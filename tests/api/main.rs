@@ -23,5 +23,6 @@ mod nested_view;
 mod notes;
 mod operations;
 mod permissions;
+mod sessions;
 mod tenancy;
 mod users_admin;
