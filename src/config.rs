@@ -26,6 +26,44 @@ pub enum Environment {
     Production,
 }
 
+/// Who may use a capability that helps exploring the schema (introspection, "did you
+/// mean" suggestions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// Anyone, anonymous callers included.
+    Everyone,
+    /// Only callers with a valid token or API key.
+    Authenticated,
+    /// Nobody.
+    Nobody,
+}
+
+impl Exposure {
+    /// Whether a caller (authenticated or not) may use it.
+    pub fn allows(self, authenticated: bool) -> bool {
+        match self {
+            Exposure::Everyone => true,
+            Exposure::Authenticated => authenticated,
+            Exposure::Nobody => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Exposure {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "everyone" | "true" | "on" | "yes" | "1" => Ok(Exposure::Everyone),
+            "authenticated" => Ok(Exposure::Authenticated),
+            "nobody" | "false" | "off" | "no" | "0" => Ok(Exposure::Nobody),
+            other => Err(format!(
+                "`{other}`: expected everyone (true), authenticated or nobody (false)"
+            )),
+        }
+    }
+}
+
 /// Where document files are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StorageKind {
@@ -227,10 +265,33 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
 
-    /// Allow schema introspection (`__schema`, `__type`).
-    #[arg(long, env = "CLIENTGRAPH_INTROSPECTION", default_value_t = true,
+    /// Who may introspect the schema (`__schema`, `__type`): `everyone` (or `true`),
+    /// `authenticated` or `nobody` (or `false`). Default: `authenticated` in production,
+    /// `everyone` in development.
+    #[arg(long, env = "CLIENTGRAPH_INTROSPECTION")]
+    pub introspection: Option<Exposure>,
+
+    /// Who gets "did you mean …" suggestions in validation errors (they reveal field
+    /// names): `everyone`, `authenticated` or `nobody`. Default: `authenticated` in
+    /// production, `everyone` in development; never more than may introspect.
+    #[arg(long, env = "CLIENTGRAPH_SUGGESTIONS")]
+    pub suggestions: Option<Exposure>,
+
+    /// Origins of browser apps allowed to call the API (CORS), exact and comma-separated
+    /// (`https://app.example.com,https://admin.example.com`); `*` allows any origin and
+    /// cannot be combined with credentials. Empty: same-origin only.
+    #[arg(long, env = "CLIENTGRAPH_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
+
+    /// Let browsers send cookies / HTTP auth cross-origin (`Access-Control-Allow-Credentials`).
+    /// Bearer tokens in `Authorization` do not need it.
+    #[arg(long, env = "CLIENTGRAPH_CORS_ALLOW_CREDENTIALS", default_value_t = false,
           action = ArgAction::Set, value_parser = BoolishValueParser::new())]
-    pub introspection: bool,
+    pub cors_allow_credentials: bool,
+
+    /// How long browsers may cache a preflight answer, in seconds.
+    #[arg(long, env = "CLIENTGRAPH_CORS_MAX_AGE_SECS", default_value_t = 600)]
+    pub cors_max_age_secs: u64,
 
     /// Serve GraphiQL on `GET /graphql` to browsers.
     #[arg(long, env = "CLIENTGRAPH_GRAPHIQL", default_value_t = true,
@@ -246,6 +307,12 @@ pub struct Config {
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "CLIENTGRAPH_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Longest one write transaction may run, in milliseconds, before it is rolled back
+    /// whole (PAYLOAD_TOO_LARGE). On SQLite a write holds the process-wide write lock,
+    /// so this bounds how long one tenant's write can delay everyone else's.
+    #[arg(long, env = "CLIENTGRAPH_WRITE_BUDGET_MS", default_value_t = 2000)]
+    pub write_budget_ms: u64,
 
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "CLIENTGRAPH_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -318,6 +385,27 @@ impl Config {
     /// Defaults (as the command line would give them) for a given database; used by tests
     /// and tools that build an [`crate::Application`] in-process. Environment variables
     /// still apply, exactly as for the binary.
+    /// Who may introspect, defaults applied.
+    pub fn introspection(&self) -> Exposure {
+        self.introspection.unwrap_or(match self.auth.environment {
+            Environment::Production => Exposure::Authenticated,
+            Environment::Development => Exposure::Everyone,
+        })
+    }
+
+    /// Who gets suggestions, defaults applied (never more than may introspect).
+    pub fn suggestions(&self) -> Exposure {
+        let wanted = self.suggestions.unwrap_or(match self.auth.environment {
+            Environment::Production => Exposure::Authenticated,
+            Environment::Development => Exposure::Everyone,
+        });
+        match (wanted, self.introspection()) {
+            (_, Exposure::Nobody) | (Exposure::Nobody, _) => Exposure::Nobody,
+            (_, Exposure::Authenticated) | (Exposure::Authenticated, _) => Exposure::Authenticated,
+            _ => Exposure::Everyone,
+        }
+    }
+
     pub fn with_database(database_url: &str) -> Self {
         use clap::Parser;
         #[derive(Parser)]

@@ -41,7 +41,14 @@ pub struct Db {
     recorded: Arc<StatementLog>,
     /// Serialises writers within this process; only set for SQLite.
     write_gate: Option<Arc<Mutex<()>>>,
+    /// Longest one write transaction may run before it is rolled back: on SQLite it
+    /// holds the process-wide write lock, so this is how long one tenant's write can
+    /// make every other tenant's writes wait.
+    write_budget: Duration,
 }
+
+/// The default of [`Db::write_budget`].
+pub const DEFAULT_WRITE_BUDGET: Duration = Duration::from_secs(2);
 
 /// The statements of a recording window (benchmark use). Off, it costs one atomic load
 /// per statement: the metric callback runs on every query of every connection.
@@ -108,7 +115,14 @@ impl Db {
             statements,
             recorded,
             write_gate,
+            write_budget: DEFAULT_WRITE_BUDGET,
         })
+    }
+
+    /// The same pool with another write budget (see [`Db::write`]).
+    pub fn with_write_budget(mut self, budget: Duration) -> Self {
+        self.write_budget = budget;
+        self
     }
 
     /// How many SQL statements this pool has run since it was opened.
@@ -150,7 +164,9 @@ impl Db {
 
     /// Runs `body` in one write transaction: committed when it returns `Ok`, rolled back
     /// otherwise (and when the future is dropped). Everything a mutation changes, its
-    /// audit event and its outbox event go through one call of this.
+    /// audit event and its outbox event go through one call of this. A body that runs
+    /// past the write budget is stopped and rolled back whole (PAYLOAD_TOO_LARGE: the
+    /// change is too big to write at once), so no write holds the lock for longer.
     pub async fn write<T, F>(&self, body: F) -> AppResult<T>
     where
         T: Send,
@@ -177,7 +193,15 @@ impl Db {
                 ..Default::default()
             })
             .await?;
-        match body(&txn).await {
+        let outcome = match tokio::time::timeout(self.write_budget, body(&txn)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(AppError::PayloadTooLarge(format!(
+                "the change took longer than {} ms to write and was rolled back whole; \
+                 send fewer items at once",
+                self.write_budget.as_millis()
+            ))),
+        };
+        match outcome {
             Ok(value) if commit => {
                 txn.commit().await?;
                 Ok(value)

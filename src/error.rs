@@ -18,6 +18,8 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    /// The request ran past its time limit and was stopped before it wrote anything.
+    pub const TIMEOUT: &str = "TIMEOUT";
 }
 
 /// The message every internal error is replaced with.

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::graphql::DownloadLinks;
-use crate::graphql::{SchemaSettings, build_schema};
+use crate::graphql::{SchemaSettings, build_schemas};
 use crate::http::{AppState, HttpSettings, router};
 use crate::service::documents::FileSettings;
 use crate::service::insights::analytics;
@@ -51,6 +51,7 @@ impl Application {
 
     /// Like [`Application::build`] with an already connected database.
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+        let db = db.with_write_budget(Duration::from_millis(config.write_budget_ms.max(1)));
         let auth = &config.auth;
         let secret = auth.signing_secret()?;
         let signer = UrlSigner::new(&secret);
@@ -76,7 +77,7 @@ impl Application {
             logo_max_bytes: config.logo_max_bytes,
         };
         let cipher = FieldCipher::from_config(config.encryption_keys.as_ref(), auth.environment)?;
-        let schema = build_schema(
+        let schemas = build_schemas(
             &SchemaSettings::from(&config),
             db.clone(),
             sessions,
@@ -88,14 +89,14 @@ impl Application {
             files.clone(),
         );
         let state = AppState {
-            schema,
+            schemas,
             authenticator: Authenticator::new(jwt, db.clone()),
             signer,
             db: db.clone(),
             storage,
             settings: Arc::new(HttpSettings::from(&config)),
         };
-        let router = router(state, &config);
+        let router = router(state, &config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;

@@ -29,6 +29,10 @@ use crate::error::code;
 pub const MAX_DIRECTIVES_PER_SELECTION: usize = 5;
 /// Most directives in a document once fragments are expanded.
 pub const MAX_DIRECTIVES: usize = 50;
+/// Most root mutation fields in one request (batches included). Mutations are never cut
+/// off by the request timeout (that could stop a request between two of its write
+/// transactions), so their number is what bounds a request's writing time.
+pub const MAX_WRITES_PER_REQUEST: usize = 10;
 /// Root mutation fields that check a password or a refresh token: a request (batch
 /// included) may hold one, so one request cannot buy hundreds of password hashes.
 const SIGN_IN_FIELDS: [&str; 2] = ["login", "refreshToken"];
@@ -41,6 +45,8 @@ pub struct Admitted {
     pub cost: u64,
     /// How many sign-in fields (`login`, `refreshToken`) its operation selects.
     pub sign_ins: usize,
+    /// How many root mutation fields it runs (each its own write transaction).
+    pub writes: usize,
 }
 
 /// The limits checked on every parsed document (see the module docs).
@@ -50,8 +56,6 @@ pub struct QueryLimits {
     pub max_fields: usize,
     /// Most aliased fields after fragment expansion.
     pub max_aliases: usize,
-    /// Whether `__schema` / `__type` may be queried.
-    pub introspection: bool,
     /// Highest operation cost (see `cost`).
     pub max_cost: u64,
 }
@@ -59,32 +63,41 @@ pub struct QueryLimits {
 impl QueryLimits {
     /// Parses the request's document (handed to the request, so async-graphql does not
     /// parse it again), checks it, and computes the selected operation's cost.
-    pub fn admit(&self, model: &SchemaModel, request: &mut Request) -> ServerResult<Admitted> {
+    /// `introspection`: whether this caller may query `__schema` / `__type`.
+    pub fn admit(
+        &self,
+        model: &SchemaModel,
+        request: &mut Request,
+        introspection: bool,
+    ) -> ServerResult<Admitted> {
         let document = async_graphql::parser::parse_query(&request.query)?;
-        self.check(&document)?;
-        let (cost, sign_ins) = match Operation::select(
+        self.check(&document, introspection)?;
+        let (cost, sign_ins, writes) = match Operation::select(
             &document,
             request.operation_name.as_deref(),
             &request.variables,
         ) {
             Some(operation) => {
                 super::inputs::check(&operation)?;
-                let sign_ins = if operation.is_mutation() {
-                    collect(&document, &[&operation.definition.selection_set.node], None)
+                let (sign_ins, writes) = if operation.is_mutation() {
+                    let roots =
+                        collect(&document, &[&operation.definition.selection_set.node], None);
+                    let sign_ins = roots
                         .iter()
-                        .map(|c| {
-                            c.fields
-                                .iter()
-                                .filter(|f| SIGN_IN_FIELDS.contains(&f.name.node.as_str()))
-                                .count()
-                        })
-                        .sum()
+                        .flat_map(|c| c.fields.iter())
+                        .filter(|f| SIGN_IN_FIELDS.contains(&f.name.node.as_str()))
+                        .count();
+                    (sign_ins, roots.len())
                 } else {
-                    0
+                    (0, 0)
                 };
-                (super::cost::of_operation(model, &operation), sign_ins)
+                (
+                    super::cost::of_operation(model, &operation),
+                    sign_ins,
+                    writes,
+                )
             }
-            None => (0, 0), // no such operation: the executor reports it
+            None => (0, 0, 0), // no such operation: the executor reports it
         };
         if cost > self.max_cost {
             let mut error = limit_error(
@@ -106,12 +119,13 @@ impl QueryLimits {
             document,
             cost,
             sign_ins,
+            writes,
         })
     }
 
     /// Refuses a document that exceeds a limit, with a BAD_USER_INPUT (or, for
     /// introspection, FORBIDDEN) error.
-    pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
+    pub fn check(&self, document: &ExecutableDocument, introspection: bool) -> ServerResult<()> {
         let mut counter = Counter {
             fragments: &document.fragments,
             memo: HashMap::new(),
@@ -165,10 +179,12 @@ impl QueryLimits {
                 ),
             ));
         }
-        if total.introspection && !self.introspection {
+        if total.introspection && !introspection {
             return Err(limit_error(
                 code::FORBIDDEN,
-                "introspection is disabled on this server".to_owned(),
+                "introspection is not available to this caller (on a production server, \
+                 sign in or send an API key)"
+                    .to_owned(),
             ));
         }
         Ok(())
@@ -276,7 +292,6 @@ mod tests {
         QueryLimits {
             max_fields: 100,
             max_aliases: 3,
-            introspection: false,
             max_cost: 1000,
         }
     }
@@ -291,7 +306,9 @@ mod tests {
         }
         query.push_str("{ ...F8 }");
         let started = std::time::Instant::now();
-        let error = limits().check(&parse_query(&query).unwrap()).unwrap_err();
+        let error = limits()
+            .check(&parse_query(&query).unwrap(), false)
+            .unwrap_err();
         assert!(
             error.message.contains("200000000 fields"),
             "{}",
@@ -305,7 +322,7 @@ mod tests {
         let aliases = parse_query("{ a: x b: x c: x d: x }").unwrap();
         assert!(
             limits()
-                .check(&aliases)
+                .check(&aliases, false)
                 .unwrap_err()
                 .message
                 .contains("aliases")
@@ -313,20 +330,20 @@ mod tests {
         let intro = parse_query("{ __schema { types { name } } }").unwrap();
         assert!(
             limits()
-                .check(&intro)
+                .check(&intro, false)
                 .unwrap_err()
                 .message
                 .contains("introspection")
         );
         let small = parse_query("{ a: x b { c } ... on Q { d } }").unwrap();
-        assert!(limits().check(&small).is_ok());
+        assert!(limits().check(&small, false).is_ok());
     }
 
     #[test]
     fn directives_are_limited_per_selection_and_per_document() {
         let many_on_one = format!("{{ a {} }}", "@include(if: true) ".repeat(6));
         let error = limits()
-            .check(&parse_query(&many_on_one).unwrap())
+            .check(&parse_query(&many_on_one).unwrap(), false)
             .unwrap_err();
         assert!(error.message.contains("6 directives"), "{}", error.message);
         let spread = (0..60)
@@ -336,7 +353,7 @@ mod tests {
         wide.max_aliases = 100;
         wide.max_fields = 100;
         let error = wide
-            .check(&parse_query(format!("{{ {spread} }}")).unwrap())
+            .check(&parse_query(format!("{{ {spread} }}")).unwrap(), false)
             .unwrap_err();
         assert!(error.message.contains("60 directives"), "{}", error.message);
     }
@@ -347,7 +364,7 @@ mod tests {
             parse_query("fragment A on Q { ...B } fragment B on Q { ...A } { ...A }").unwrap();
         assert!(
             limits()
-                .check(&doc)
+                .check(&doc, false)
                 .unwrap_err()
                 .message
                 .contains("spreads itself")

@@ -21,4 +21,6 @@ pub mod types;
 
 pub use context::RequestContext;
 pub use limits::QueryLimits;
-pub use schema::{AppSchema, DownloadLinks, SchemaSettings, build_schema, sdl};
+pub use schema::{
+    AppSchema, DownloadLinks, SchemaSettings, Schemas, build_schema, build_schemas, sdl,
+};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
-use crate::config::Config;
+use crate::config::{Config, Exposure};
 use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::graphql::limits::QueryLimits;
@@ -21,6 +21,9 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 pub struct SchemaSettings {
     pub max_depth: usize,
     pub limits: QueryLimits,
+    /// Who may introspect and who gets suggestions.
+    pub introspection: Exposure,
+    pub suggestions: Exposure,
 }
 
 impl From<&Config> for SchemaSettings {
@@ -30,9 +33,10 @@ impl From<&Config> for SchemaSettings {
             limits: QueryLimits {
                 max_fields: config.max_fields,
                 max_aliases: config.max_aliases,
-                introspection: config.introspection,
                 max_cost: config.max_cost,
             },
+            introspection: config.introspection(),
+            suggestions: config.suggestions(),
         }
     }
 }
@@ -45,11 +49,58 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     )
 }
 
-/// The schema the server executes. `db` and `sessions` are process-wide; per-request
-/// data (credentials, tenant scope, DataLoaders) is attached to each request by the
-/// HTTP handler (see `context::attach`), never to the schema.
+/// The two schemas the server executes: one for authenticated callers, one for
+/// anonymous ones (which may differ in introspection and suggestions). Cheap to clone.
+#[derive(Clone)]
+pub struct Schemas {
+    pub authenticated: AppSchema,
+    pub anonymous: AppSchema,
+}
+
+impl Schemas {
+    /// The schema for a caller.
+    pub fn for_caller(&self, authenticated: bool) -> &AppSchema {
+        if authenticated {
+            &self.authenticated
+        } else {
+            &self.anonymous
+        }
+    }
+}
+
+/// Both schemas (see [`Schemas`]).
+pub fn build_schemas(
+    settings: &SchemaSettings,
+    db: Db,
+    sessions: Arc<Sessions>,
+    cipher: FieldCipher,
+    links: DownloadLinks,
+    files: FileSettings,
+) -> Schemas {
+    let build = |authenticated: bool| {
+        build_schema(
+            settings,
+            authenticated,
+            db.clone(),
+            sessions.clone(),
+            cipher.clone(),
+            links.clone(),
+            files.clone(),
+        )
+    };
+    Schemas {
+        authenticated: build(true),
+        anonymous: build(false),
+    }
+}
+
+/// The schema the server executes for authenticated or anonymous callers. `db` and
+/// `sessions` are process-wide; per-request data (credentials, tenant scope,
+/// DataLoaders) is attached to each request by the HTTP handler (see
+/// `context::attach`), never to the schema.
 pub fn build_schema(
     settings: &SchemaSettings,
+    authenticated: bool,
     db: Db,
     sessions: Arc<Sessions>,
     cipher: FieldCipher,
@@ -63,9 +114,12 @@ pub fn build_schema(
         .data(cipher)
         .data(links)
         .data(files);
-    if !settings.limits.introspection {
-        // Suggestions ("Did you mean …") would leak field names introspection hides.
-        builder = builder.disable_introspection().disable_suggestions();
+    if !settings.introspection.allows(authenticated) {
+        builder = builder.disable_introspection();
+    }
+    if !settings.suggestions.allows(authenticated) {
+        // Suggestions ("Did you mean …") leak field names introspection may hide.
+        builder = builder.disable_suggestions();
     }
     builder.finish()
 }

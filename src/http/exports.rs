@@ -4,6 +4,7 @@
 //! which columns it sees.
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +20,7 @@ use crate::service::clients::read;
 
 #[derive(Deserialize)]
 pub struct ExportParams {
-    token: String,
+    token: Option<String>,
 }
 
 fn refusal(err: AppError) -> Response {
@@ -43,9 +44,12 @@ fn refusal(err: AppError) -> Response {
 pub async fn download_clients(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    Query(params): Query<ExportParams>,
+    params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Response {
-    let grant: ExportGrant = match state.signer.verify(export::PURPOSE, &params.token) {
+    let Some(token) = params.ok().and_then(|Query(p)| p.token) else {
+        return refusal(AppError::bad_input("token", "the export link has no token"));
+    };
+    let grant: ExportGrant = match state.signer.verify(export::PURPOSE, &token) {
         Ok(grant) => grant,
         Err(err) => return refusal(err),
     };

@@ -7,6 +7,7 @@
 //! `documents::download::verified`); a file that fails it is not delivered.
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -65,9 +66,12 @@ pub async fn download_document(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     Path((tenant, document, version)): Path<(String, String, String)>,
-    Query(link): Query<LinkQuery>,
+    link: Result<Query<LinkQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let Ok(Query(link)) = link else {
+        return refusal(AppError::bad_input("link", "this is not a download link"));
+    };
     let parts = LinkParts {
         tenant: &tenant,
         document: &document,

@@ -27,7 +27,7 @@ use super::response::{ResponseFormat, error_response, internal_error, json_respo
 use super::{AppState, ClientMeta, HttpSettings};
 use crate::auth::AuthContext;
 use crate::error::{AppError, code};
-use crate::graphql::limits::Admitted;
+use crate::graphql::limits::{Admitted, MAX_WRITES_PER_REQUEST};
 use crate::graphql::model::SchemaModel;
 use crate::graphql::selection::Operation;
 use crate::graphql::{RequestContext, context, normalize};
@@ -399,12 +399,18 @@ async fn execute(
     // Every operation of a batch is admitted before any runs: the sign-in rule counts
     // the whole request.
     let model = SchemaModel::shared();
+    let authenticated = auth.is_some();
+    let introspection = state.settings.introspection.allows(authenticated);
+    let schema = state.schemas.for_caller(authenticated);
     let admitted: Vec<_> = requests
         .into_iter()
         .map(|request| {
             let mut request = context::attach(request, &state.db, &meta, auth.as_ref(), delay);
             let wants_cost = wants_cost(&request);
-            let admitted = state.settings.limits.admit(model, &mut request);
+            let admitted = state
+                .settings
+                .limits
+                .admit(model, &mut request, introspection);
             (request, admitted, wants_cost)
         })
         .collect();
@@ -413,6 +419,22 @@ async fn execute(
         .filter_map(|(_, admitted, _)| admitted.as_ref().ok())
         .map(|a| a.sign_ins)
         .sum();
+    let writes: usize = admitted
+        .iter()
+        .filter_map(|(_, admitted, _)| admitted.as_ref().ok())
+        .map(|a| a.writes)
+        .sum();
+    if writes > MAX_WRITES_PER_REQUEST {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format,
+            code::BAD_USER_INPUT,
+            &format!(
+                "a request may run at most {MAX_WRITES_PER_REQUEST} mutation fields (aliases \
+                 and batches included); it has {writes}"
+            ),
+        );
+    }
     if sign_ins > 1 {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -428,7 +450,7 @@ async fn execute(
         for (request, admitted, wants_cost) in admitted {
             let response = match admitted {
                 Ok(admitted) => {
-                    let mut response = run_admitted(state, model, request, &admitted).await;
+                    let mut response = run_admitted(schema, model, request, &admitted).await;
                     if wants_cost {
                         response.extensions.insert(
                             "cost".to_owned(),
@@ -447,7 +469,19 @@ async fn execute(
             BatchResponse::Single(responses.pop().unwrap_or_default())
         }
     };
-    let outcome = AssertUnwindSafe(work).catch_unwind().await;
+    // Queries stop at the time limit (nothing to undo). Mutations run to the end: each
+    // write transaction is bounded by the write budget and their number by
+    // MAX_WRITES_PER_REQUEST, and stopping between two of them would leave the caller
+    // unable to tell what was written.
+    let guarded = AssertUnwindSafe(work).catch_unwind();
+    let outcome = if writes > 0 {
+        guarded.await
+    } else {
+        match tokio::time::timeout(state.settings.request_timeout, guarded).await {
+            Ok(outcome) => outcome,
+            Err(_) => return super::response::timed_out(format, state.settings.request_timeout),
+        }
+    };
     let mut response = match outcome {
         Ok(response) => response,
         Err(panic) => {
@@ -471,7 +505,7 @@ async fn execute(
 /// Executes an admitted request and puts its data into the shape the spec wants (see
 /// `graphql::normalize`).
 async fn run_admitted(
-    state: &AppState,
+    schema: &crate::graphql::AppSchema,
     model: &SchemaModel,
     request: async_graphql::Request,
     admitted: &Admitted,
@@ -481,7 +515,7 @@ async fn run_admitted(
         request.operation_name.as_deref(),
         &request.variables,
     );
-    let mut response = state.schema.execute(request).await;
+    let mut response = schema.execute(request).await;
     let never_ran = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());

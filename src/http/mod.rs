@@ -1,31 +1,33 @@
 //! The HTTP surface: routes, middleware order, and the state every handler shares.
 //!
-//! Middleware, outermost first: request id → trace span → panic catcher → timeout →
-//! compression. The request id is outermost so every log line of a request, even one
+//! Middleware, outermost first: request id → sensitive headers → CORS → trace span →
+//! panic catcher → timeout (JSON 408; GraphQL requests time themselves, see `graphql`)
+//! → compression. The request id is outermost so every log line of a request, even one
 //! written by a panicking handler, carries it.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::Authenticator;
 use crate::auth::signed::UrlSigner;
 use crate::config::Config;
+use crate::config::Exposure;
 use crate::db::Db;
-use crate::graphql::AppSchema;
+use crate::graphql::Schemas;
 pub use client::ClientMeta;
 
 pub mod client;
+mod cors;
 mod exports;
 mod files;
 mod graphiql;
@@ -48,6 +50,10 @@ pub struct HttpSettings {
     pub loader_delay: std::time::Duration,
     /// Limits of multipart (file upload) requests.
     pub uploads: multipart::UploadLimits,
+    /// Who may introspect the schema.
+    pub introspection: Exposure,
+    /// How long a query may run before it is answered 408.
+    pub request_timeout: std::time::Duration,
     /// Proxies whose forwarding headers name the client's address.
     pub trusted_proxies: Vec<client::IpNet>,
     /// Field, alias and introspection limits, checked on each parsed document before
@@ -69,6 +75,8 @@ impl From<&Config> for HttpSettings {
                 max_body_bytes: config.upload_max_body_bytes,
                 max_json_bytes: config.body_limit_bytes as u64,
             },
+            introspection: config.introspection(),
+            request_timeout: config.request_timeout(),
             trusted_proxies: config.trusted_proxies.0.clone(),
             limits: crate::graphql::SchemaSettings::from(config).limits,
         }
@@ -78,7 +86,8 @@ impl From<&Config> for HttpSettings {
 /// What every handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: AppSchema,
+    /// The schemas for authenticated and anonymous callers.
+    pub schemas: Schemas,
     pub authenticator: Authenticator,
     pub signer: UrlSigner,
     pub db: Db,
@@ -87,9 +96,10 @@ pub struct AppState {
     pub settings: Arc<HttpSettings>,
 }
 
-/// The complete router of the server.
-pub fn router(state: AppState, config: &Config) -> Router {
-    Router::new()
+/// The complete router of the server (refused when the CORS settings are unsafe).
+pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
+    let cors = cors::layer(config)?;
+    Ok(Router::new()
         .route(
             "/graphql",
             get(graphql::get_graphql).post(graphql::post_graphql),
@@ -103,6 +113,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(
             CompressionLayer::new().compress_when(DefaultPredicate::new().and(
@@ -115,9 +126,9 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 },
             )),
         )
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(axum::middleware::from_fn_with_state(
             config.request_timeout(),
+            response::timeout,
         ))
         .layer(CatchPanicLayer::custom(response::panic_response))
         .layer(
@@ -125,18 +136,28 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 .make_span_with(request_id::make_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(cors)
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
             header::COOKIE,
         ]))
-        .layer(axum::middleware::from_fn(request_id::assign_request_id))
+        .layer(axum::middleware::from_fn(request_id::assign_request_id)))
 }
 
 async fn not_found() -> Response {
-    (
+    response::error_response(
         StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "application/json")],
-        r#"{"error":"not found"}"#,
+        response::ResponseFormat::Json,
+        crate::error::code::NOT_FOUND,
+        "no such route",
     )
-        .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    response::error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        response::ResponseFormat::Json,
+        crate::error::code::BAD_USER_INPUT,
+        "this route does not answer that method",
+    )
 }

@@ -107,6 +107,38 @@ pub fn json_response(
     }
 }
 
+/// Answers a request that takes longer than the limit with a JSON 408 (a GraphQL
+/// error with a code, never an empty body). GraphQL requests are left to their handler,
+/// which times queries itself and lets mutations finish (see `graphql`): cancelling a
+/// request between two of its write transactions would leave its caller unable to tell
+/// what was written.
+pub async fn timeout(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.uri().path() == "/graphql" {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => timed_out(ResponseFormat::Json, limit),
+    }
+}
+
+/// The 408 of a request stopped at the time limit.
+pub fn timed_out(format: ResponseFormat, limit: std::time::Duration) -> axum::response::Response {
+    error_response(
+        StatusCode::REQUEST_TIMEOUT,
+        format,
+        code::TIMEOUT,
+        &format!(
+            "the request took longer than {} s and was stopped (it wrote nothing)",
+            limit.as_secs()
+        ),
+    )
+}
+
 /// A generic 500 in GraphQL shape.
 pub fn internal_error(format: ResponseFormat) -> axum::response::Response {
     error_response(

@@ -15,7 +15,8 @@ async fn server_info_answers_over_post() {
     assert_eq!(response.headers()["content-type"], "application/json");
     let body: Value = response.json().await.unwrap();
     let info = &body["data"]["serverInfo"];
-    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    // The version is only for signed-in callers.
+    assert!(info["version"].is_null(), "{body}");
     let expected = if app.database.is_postgres() {
         "postgres"
     } else {
@@ -33,7 +34,7 @@ async fn queries_run_over_get() {
         .client
         .get(app.url("/graphql"))
         .query(&[
-            ("query", "query Info { serverInfo { version } }"),
+            ("query", "query Info { serverInfo { database } }"),
             ("operationName", "Info"),
         ])
         .send()
@@ -41,10 +42,7 @@ async fn queries_run_over_get() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["data"]["serverInfo"]["version"],
-        env!("CARGO_PKG_VERSION")
-    );
+    assert!(body["data"]["serverInfo"]["database"].is_string(), "{body}");
 }
 
 #[tokio::test]
@@ -124,15 +122,12 @@ async fn the_graphql_response_media_type_is_honoured() {
 #[tokio::test]
 async fn batches_are_bounded() {
     let app = spawn_app_with(|c| c.max_batch = 3).await;
-    let one = json!({"query": "{ serverInfo { version } }"});
+    let one = json!({"query": "{ serverInfo { database } }"});
     let ok = app.post_graphql(json!([one, one])).await;
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.unwrap();
     assert_eq!(body.as_array().unwrap().len(), 2);
-    assert_eq!(
-        body[1]["data"]["serverInfo"]["version"],
-        env!("CARGO_PKG_VERSION")
-    );
+    assert!(body[1]["data"]["serverInfo"]["database"].is_string(), "{body}");
 
     let too_many = app.post_graphql(json!([one, one, one, one])).await;
     assert_eq!(too_many.status(), 400);
@@ -192,16 +187,13 @@ async fn csrf_prevention_can_be_switched_off() {
         .client
         .post(app.url("/graphql"))
         .header("Content-Type", "text/plain")
-        .body(r#"{"query":"{ serverInfo { version } }"}"#)
+        .body(r#"{"query":"{ serverInfo { database } }"}"#)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["data"]["serverInfo"]["version"],
-        env!("CARGO_PKG_VERSION")
-    );
+    assert!(body["data"]["serverInfo"]["database"].is_string(), "{body}");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Query limits and error masking.
 
+use clientgraph::config::Exposure;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -17,7 +18,7 @@ async fn internal_errors_do_not_leak_sql_or_details() {
         .unwrap();
 
     let response = app
-        .post_graphql(json!({"query": "{ serverInfo { version schemaVersion } }"}))
+        .post_graphql(json!({"query": "{ serverInfo { database schemaVersion } }"}))
         .await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
@@ -29,10 +30,7 @@ async fn internal_errors_do_not_leak_sql_or_details() {
     );
     assert_eq!(body["errors"][0]["message"], "Internal server error");
     // The rest of the response still resolves.
-    assert_eq!(
-        body["data"]["serverInfo"]["version"],
-        env!("CARGO_PKG_VERSION")
-    );
+    assert!(body["data"]["serverInfo"]["database"].is_string(), "{text}");
     for leak in [
         "seaql",
         "SELECT",
@@ -145,7 +143,7 @@ async fn introspection_can_be_switched_off() {
         .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 
-    let off = spawn_app_with(|c| c.introspection = false).await;
+    let off = spawn_app_with(|c| c.introspection = Some(Exposure::Nobody)).await;
     let body = off
         .graphql("{ __schema { queryType { name } } }", json!({}))
         .await;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod architecture;
 mod auth_tokens;
+mod browsers;
 mod cli;
 mod clients;
 mod communications;

@@ -275,6 +275,7 @@ pub(crate) fn in_process(
     };
     let schema = build_schema(
         &SchemaSettings::from(config),
+        true,
         db.clone(),
         sessions,
         cipher,

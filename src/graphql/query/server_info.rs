@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, Object, Result};
 
+use crate::auth::AuthContext;
 use crate::db::Db;
 
 #[derive(Default)]
@@ -21,9 +22,11 @@ pub struct ServerInfo;
 /// Facts about the running clientgraph server.
 #[Object]
 impl ServerInfo {
-    /// The server's version (semantic versioning).
-    async fn version(&self) -> &'static str {
-        env!("CARGO_PKG_VERSION")
+    /// The server's version (semantic versioning); null for anonymous callers (a
+    /// version tells an attacker which known bugs to try).
+    async fn version(&self, ctx: &Context<'_>) -> Option<&'static str> {
+        ctx.data_opt::<AuthContext>()
+            .map(|_| env!("CARGO_PKG_VERSION"))
     }
 
     /// The database backend in use: `sqlite` or `postgres`.
