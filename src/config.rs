@@ -314,6 +314,20 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_WRITE_BUDGET_MS", default_value_t = 2000)]
     pub write_budget_ms: u64,
 
+    /// Seconds a client has to send a request's headers; a kept-alive connection idle
+    /// that long is closed too.
+    #[arg(
+        long,
+        env = "CLIENTGRAPH_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Most open client connections; past it new ones are closed at once (the process
+    /// keeps file handles for the connections it serves and for its database).
+    #[arg(long, env = "CLIENTGRAPH_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "CLIENTGRAPH_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,

@@ -19,6 +19,7 @@ use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::graphql::DownloadLinks;
 use crate::graphql::{SchemaSettings, build_schemas};
+use crate::http::serve::ConnectionLimits;
 use crate::http::{AppState, HttpSettings, router};
 use crate::service::documents::FileSettings;
 use crate::service::insights::analytics;
@@ -31,7 +32,7 @@ pub struct Application {
     db: Db,
     cipher: FieldCipher,
     files: FileSettings,
-    grace: Duration,
+    limits: ConnectionLimits,
     /// Between runs of the daily analytics task; `None` when it is off.
     analytics_interval: Option<Duration>,
 }
@@ -106,7 +107,11 @@ impl Application {
             db,
             cipher,
             files,
-            grace: Duration::from_secs(config.shutdown_grace_secs),
+            limits: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+                max_connections: config.max_connections,
+                grace: Duration::from_secs(config.shutdown_grace_secs),
+            },
             analytics_interval: (config.analytics_interval_secs > 0)
                 .then(|| Duration::from_secs(config.analytics_interval_secs)),
         })
@@ -149,27 +154,7 @@ impl Application {
         let _analytics = self
             .analytics_interval
             .map(|every| AbortOnDrop(analytics::spawn_daily(self.db.clone(), every)));
-        let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
-            signal.await;
-            tracing::info!("shutdown signal received; finishing in-flight requests");
-            let _ = stopping_tx.send(true);
-        });
-        let grace = self.grace;
-        let deadline = async move {
-            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            result = server.into_future() => result,
-            () = deadline => {
-                tracing::warn!(?grace, "grace period over; dropping remaining connections");
-                Ok(())
-            }
-        }
+        crate::http::serve::serve(self.listener, self.router, self.limits, signal).await
     }
 }
 

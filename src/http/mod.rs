@@ -36,6 +36,7 @@ mod health;
 mod multipart;
 pub mod request_id;
 mod response;
+pub mod serve;
 
 pub use response::graphql_error_body;
 

@@ -127,7 +127,10 @@ async fn batches_are_bounded() {
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.unwrap();
     assert_eq!(body.as_array().unwrap().len(), 2);
-    assert!(body[1]["data"]["serverInfo"]["database"].is_string(), "{body}");
+    assert!(
+        body[1]["data"]["serverInfo"]["database"].is_string(),
+        "{body}"
+    );
 
     let too_many = app.post_graphql(json!([one, one, one, one])).await;
     assert_eq!(too_many.status(), 400);

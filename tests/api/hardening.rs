@@ -460,3 +460,76 @@ async fn multipart_needs_a_credential_before_any_part_is_read_and_its_map_is_bou
     let data = app.ok_as(&member, "{ viewer { role } }", json!({})).await;
     assert_eq!(data["viewer"]["role"], "MEMBER");
 }
+
+/// Reads until the server closes the connection (or `limit` passes); how long it took.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(
+            limit.saturating_sub(started.elapsed()),
+            stream.read(&mut buf),
+        )
+        .await
+        {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+            Ok(Ok(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_and_their_number_is_capped() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.header_read_timeout_secs = 1;
+        c.max_connections = 5;
+    })
+    .await;
+
+    // Headers that never finish (slowloris) are cut off.
+    let mut slow = TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let closed = closed_within(&mut slow, Duration::from_secs(5)).await;
+    assert!(
+        closed.is_some_and(|d| d < Duration::from_secs(3)),
+        "{closed:?}"
+    );
+
+    // A kept-alive connection that goes idle is closed too.
+    let mut idle = TcpStream::connect(app.addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let closed = closed_within(&mut idle, Duration::from_secs(5)).await;
+    assert!(
+        closed.is_some_and(|d| d < Duration::from_secs(3)),
+        "{closed:?}"
+    );
+
+    // Five idle sockets fill the cap: a sixth connection is closed at once...
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(TcpStream::connect(app.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut extra = TcpStream::connect(app.addr).await.unwrap();
+    let _ = extra
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let closed = closed_within(&mut extra, Duration::from_millis(800)).await;
+    assert!(
+        closed.is_some(),
+        "a connection past the cap is closed at once"
+    );
+    // ...and once they time out, the listener serves again.
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}

@@ -1,0 +1,110 @@
+//! The listener: accepts connections and serves the router on them, with what
+//! `axum::serve` does not bound (it sets no timer, so hyper applies no header timeout):
+//!
+//! - a header-read timeout: a request's headers must arrive within it, and since hyper
+//!   starts the same timer while a kept-alive connection waits for its next request,
+//!   it also closes idle connections (slowloris and idle-socket floods end there);
+//! - a cap on open connections: past it a new connection is accepted and closed at
+//!   once, so the listener keeps accepting and the process keeps file handles for the
+//!   connections it serves (and for its database and files);
+//! - accept errors (e.g. out of file handles) are logged and retried after a pause
+//!   instead of ending or spinning the loop;
+//! - graceful shutdown: on the signal the listener stops accepting, in-flight requests
+//!   get the grace period, idle connections close at once.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// Connection limits (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub header_read_timeout: Duration,
+    pub max_connections: usize,
+    /// Time in-flight requests get after the shutdown signal.
+    pub grace: Duration,
+}
+
+/// Serves `router` on `listener` until `signal` completes, then shuts down gracefully.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.header_read_timeout))
+        .keep_alive_timeout(limits.header_read_timeout)
+        .max_concurrent_streams(100);
+    let builder = Arc::new(builder);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(signal);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut signal => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                // EMFILE/ENFILE and friends: wait for handles to come back.
+                tracing::error!(error = %err, "accept failed; retrying shortly");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::warn!(%peer, max = limits.max_connections, "connection limit reached; closing a new connection");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(ConnectInfo::<SocketAddr>(peer));
+                request
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, %peer, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.grace) => {
+            tracing::warn!(grace = ?limits.grace, "grace period over; dropping remaining connections");
+        }
+    }
+    Ok(())
+}
