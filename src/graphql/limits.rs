@@ -78,7 +78,7 @@ impl QueryLimits {
             &request.variables,
         ) {
             Some(operation) => {
-                super::inputs::check(&operation)?;
+                super::inputs::check(model, &operation)?;
                 let (sign_ins, writes) = if operation.is_mutation() {
                     let roots =
                         collect(&document, &[&operation.definition.selection_set.node], None);

@@ -11,10 +11,12 @@ use std::collections::HashMap;
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
 use async_graphql::{Name, Value as ConstValue};
 
-/// The object types of the schema.
+/// The object types of the schema, and the fields of its input types.
 #[derive(Debug, Default)]
 pub struct SchemaModel {
     objects: HashMap<String, ObjectModel>,
+    /// Input object type → its fields' types.
+    inputs: HashMap<String, HashMap<String, Type>>,
     query: String,
     mutation: String,
 }
@@ -25,11 +27,12 @@ pub struct ObjectModel {
     fields: HashMap<String, FieldModel>,
 }
 
-/// One field: its result type and its arguments' default values.
+/// One field: its result type and its arguments' default values and types.
 #[derive(Debug)]
 pub struct FieldModel {
     pub ty: Type,
     pub args: HashMap<Name, Option<ConstValue>>,
+    pub arg_types: HashMap<Name, Type>,
 }
 
 impl FieldModel {
@@ -76,12 +79,26 @@ impl SchemaModel {
                     let fields = match ty.kind {
                         TypeKind::Object(object) => object.fields,
                         TypeKind::Interface(interface) => interface.fields,
+                        TypeKind::InputObject(input) => {
+                            let fields = input
+                                .fields
+                                .into_iter()
+                                .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
+                                .collect();
+                            model.inputs.insert(ty.name.node.to_string(), fields);
+                            continue;
+                        }
                         _ => continue,
                     };
                     let fields = fields
                         .into_iter()
                         .map(|field| {
                             let field = field.node;
+                            let arg_types = field
+                                .arguments
+                                .iter()
+                                .map(|arg| (arg.node.name.node.clone(), arg.node.ty.node.clone()))
+                                .collect();
                             let args = field
                                 .arguments
                                 .into_iter()
@@ -94,6 +111,7 @@ impl SchemaModel {
                                 FieldModel {
                                     ty: field.ty.node,
                                     args,
+                                    arg_types,
                                 },
                             )
                         })
@@ -131,6 +149,11 @@ impl SchemaModel {
     /// A field of an object type, if both exist.
     pub fn field(&self, object: &str, field: &str) -> Option<&FieldModel> {
         self.objects.get(object)?.fields.get(field)
+    }
+
+    /// The type of a field of an input object type.
+    pub fn input_field(&self, input: &str, field: &str) -> Option<&Type> {
+        self.inputs.get(input)?.get(field)
     }
 
     /// Whether `name` is an object type (as opposed to a scalar or enum).

@@ -305,11 +305,13 @@ fn filtered(scope: &TenantScope, filter: &UserFilter) -> sea_orm::Select<user::E
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+        // `%` and `_` are searched for as themselves (escaped), not stripped.
+        let pattern = super::search::like_pattern(&search.to_lowercase());
+        let like = || sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\');
         query = query.filter(
             sea_orm::Condition::any()
-                .add(user::Column::Email.like(&pattern))
-                .add(Func::lower(Expr::col(user::Column::FullName)).like(&pattern)),
+                .add(Expr::col(user::Column::Email).like(like()))
+                .add(Func::lower(Expr::col(user::Column::FullName)).like(like())),
         );
     }
     query

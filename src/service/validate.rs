@@ -22,7 +22,8 @@ pub fn optional_text(
 
 /// Trims and checks a required text's length in characters.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> AppResult<String> {
-    let trimmed = value.trim();
+    let cleaned = without_invisible_controls(value);
+    let trimmed = cleaned.trim();
     let length = trimmed.chars().count();
     if length < min || length > max {
         return Err(AppError::bad_input(
@@ -59,6 +60,31 @@ pub fn email(field: &str, value: &str) -> AppResult<String> {
             field,
             format!("{field} is not a valid email address"),
         ))
+    }
+}
+
+/// Characters that change how text around them is displayed without being visible
+/// themselves: bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, the
+/// marks U+200E/U+200F, U+061C) and zero-width characters (U+200B-U+200D, U+2060,
+/// U+FEFF). In a name they let one entry pose as another ("Acme\u{202E}moc.live"), so
+/// they are removed from every validated text.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// `value` without [`is_invisible_control`] characters (borrowed when it has none).
+pub fn without_invisible_controls(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.chars().any(is_invisible_control) {
+        std::borrow::Cow::Owned(
+            value
+                .chars()
+                .filter(|c| !is_invisible_control(*c))
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(value)
     }
 }
 

@@ -680,7 +680,7 @@ async fn purge_removes_expired_deleted_files_and_keeps_retained_ones() {
         .await;
     app.ok_as(
         &admin,
-        "mutation($id: ID!) { setRetention(documentId: $id, until: \"2999-01-01T00:00:00Z\") { id } }",
+        "mutation($id: ID!) { setRetention(documentId: $id, until: \"2199-01-01T00:00:00Z\") { id } }",
         json!({ "id": retained["id"] }),
     )
     .await;

@@ -25,5 +25,6 @@ mod notes;
 mod operations;
 mod permissions;
 mod sessions;
+mod stored_input;
 mod tenancy;
 mod users_admin;

@@ -156,6 +156,17 @@ pub async fn move_to(
             if current.stage == stage.as_str() {
                 return Ok(current);
             }
+            // A job with all its openings filled takes no further hire (reopen it, or
+            // raise `openings`, first).
+            if stage == ApplicationStage::Hired
+                && hires(txn, &scope, job.id).await? >= job.openings as u64
+            {
+                return Err(AppError::Conflict(format!(
+                    "the job has {} opening(s), all filled; reopen it or raise `openings` \
+                     before hiring again",
+                    job.openings
+                )));
+            }
             let now = Utc::now();
             let mut row: application::ActiveModel = current.clone().into();
             row.stage = Set(stage.as_str().to_owned());
