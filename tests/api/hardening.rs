@@ -533,3 +533,88 @@ async fn slow_and_idle_connections_are_closed_and_their_number_is_capped() {
     let response = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn a_health_score_cannot_be_inverted_into_feedback_or_billing_it_hides() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let manager = app.token(&tenant, Role::Manager).await;
+    // Two clients alike but for feedback and billing figures.
+    let happy = app
+        .ok_as(
+            &admin,
+            "mutation { createClient(input: {name: \"Happy\", outstandingBalance: 0, totalRevenue: 90000}) { id } }",
+            json!({}),
+        )
+        .await["createClient"]["id"]
+        .clone();
+    let unhappy = app
+        .ok_as(
+            &admin,
+            "mutation { createClient(input: {name: \"Unhappy\", outstandingBalance: 50000, totalRevenue: 60000}) { id } }",
+            json!({}),
+        )
+        .await["createClient"]["id"]
+        .clone();
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    for (client, rating) in [(&happy, 5), (&unhappy, 1)] {
+        app.ok_as(
+            &admin,
+            "mutation($c: ID!, $at: DateTime!) { logCommunication(clientId: $c, input: {communicationType: CALL, subject: \"s\", communicationAt: $at}) { id } }",
+            json!({ "c": client, "at": crate::helpers::days_ago(2) }),
+        )
+        .await;
+        app.ok_as(
+            &manager,
+            "mutation($c: ID!, $i: FeedbackInput!) { submitFeedback(clientId: $c, input: $i) { id } }",
+            json!({ "c": client, "i": { "period": "2026-Q4", "feedbackOn": yesterday,
+                "responsivenessRating": rating, "communicationRating": rating, "requirementsClarityRating": rating,
+                "decisionSpeedRating": rating, "overallSatisfaction": rating } }),
+        )
+        .await;
+    }
+    let query = "query($a: ID!, $b: ID!) { a: client(id: $a) { healthScore { score withheld components { financial communication engagement activity risk } } } b: client(id: $b) { healthScore { score withheld components { financial communication engagement activity risk } } } }";
+    let vars = json!({ "a": happy, "b": unhappy });
+    for role in [Role::Viewer, Role::Member, Role::Technician] {
+        let token = app.token(&tenant, role).await;
+        let data = app.ok_as(&token, query, vars.clone()).await;
+        assert_eq!(
+            data["a"]["healthScore"], data["b"]["healthScore"],
+            "{role:?}: {data}"
+        );
+        assert_eq!(
+            data["a"]["healthScore"]["withheld"],
+            json!(["billing", "feedback"])
+        );
+        assert!(data["a"]["healthScore"]["components"]["financial"].is_null());
+    }
+    // An accountant sees billing, not feedback: the financial part differs, nothing else.
+    let accountant = app.token(&tenant, Role::Accountant).await;
+    let data = app.ok_as(&accountant, query, vars.clone()).await;
+    assert_eq!(data["a"]["healthScore"]["withheld"], json!(["feedback"]));
+    assert_eq!(
+        data["a"]["healthScore"]["components"]["communication"],
+        data["b"]["healthScore"]["components"]["communication"]
+    );
+    // A manager sees everything, and the two clients differ.
+    let data = app.ok_as(&manager, query, vars).await;
+    assert_eq!(data["a"]["healthScore"]["withheld"], json!([]));
+    assert_ne!(
+        data["a"]["healthScore"]["score"],
+        data["b"]["healthScore"]["score"]
+    );
+
+    // The stored daily score counts everything: it is not shown, nor ordered by, without both.
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    let body = app
+        .graphql_as(
+            &viewer,
+            "{ clients(orderBy: [{field: HEALTH_SCORE}]) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), Some("FORBIDDEN"), "{body}");
+}

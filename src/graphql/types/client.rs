@@ -400,9 +400,13 @@ impl Client {
             .load_one((self.0.id, (from, to)))
             .await?
             .unwrap_or_default();
-        let billing = context::scope(ctx)?.can(Permission::BillingRead);
+        let scope = context::scope(ctx)?;
+        let billing = scope.can(Permission::BillingRead);
+        let full_health = billing && scope.can(Permission::FeedbackRead);
         Ok(Some(
-            rows.iter().map(|m| AnalyticsDay::new(m, billing)).collect(),
+            rows.iter()
+                .map(|m| AnalyticsDay::new(m, billing, full_health))
+                .collect(),
         ))
     }
     /// The active primary contact, if any. Requires `contacts:read`.

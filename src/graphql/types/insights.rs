@@ -15,7 +15,7 @@ use crate::graphql::loaders::{ActivitiesLoader, HealthInputsLoader, JobFiguresLo
 use crate::service::communications::read::CommunicationFilter;
 use crate::service::insights::dashboard::{self, Activity, ActivityKind};
 use crate::service::insights::figures::JobFigures;
-use crate::service::insights::health::{self, Components, Health, HealthBand, Inputs};
+use crate::service::insights::health::{self, Components, Health, HealthBand, Inputs, Withheld};
 
 /// A client's dashboard: recruiting figures over the jobs linked to it now, its recent
 /// activity and its outstanding follow-ups.
@@ -143,7 +143,7 @@ impl ActivityEntry {
 /// A client's health: a 0-100 score, its band, and the five components it is the
 /// weighted average of (engagement 30%, financial 25%, activity 20%, communication 15%,
 /// risk 10%), computed live.
-pub struct HealthScore(pub Health);
+pub struct HealthScore(pub Health, pub Withheld);
 
 /// A client's health: a 0-100 score, its band, and the five components it is the
 /// weighted average of (engagement 30%, financial 25%, activity 20%, communication 15%,
@@ -161,12 +161,19 @@ impl HealthScore {
     }
     /// Why the score is what it is.
     async fn components(&self) -> HealthComponents {
-        HealthComponents(self.0.components)
+        HealthComponents(self.0.components, self.1)
+    }
+    /// The inputs this score was computed without, because the caller may not read
+    /// them: `billing` (without `billing:read`: financial counts as the neutral 50) and
+    /// `feedback` (without `feedback:read`: communication is recency alone). Callers
+    /// with different permissions may therefore see different scores.
+    async fn withheld(&self) -> Vec<&'static str> {
+        self.1.names()
     }
 }
 
 /// The components of a health score, each 0-100.
-pub struct HealthComponents(pub Components);
+pub struct HealthComponents(pub Components, pub Withheld);
 
 /// The components of a health score, each 0-100.
 #[Object]
@@ -179,12 +186,10 @@ impl HealthComponents {
     }
     /// 25%. 100 · max(0, 1 − 2 · outstanding balance / total revenue); nothing
     /// outstanding → 100, outstanding without revenue → 0, no billing figures → 50.
-    /// Null without `billing:read` (it reveals the balance's share; the score still
-    /// counts it).
-    async fn financial(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
-        Ok(context::scope(ctx)?
-            .can(Permission::BillingRead)
-            .then_some(self.0.financial))
+    /// Null without `billing:read` (the score then counts the neutral 50 instead of
+    /// the balance's share; see `withheld`).
+    async fn financial(&self) -> Option<i32> {
+        (!self.1.billing).then_some(self.0.financial)
     }
     /// 20%. 20 per OPEN linked job (at most 60) + 1 per application received in the
     /// last 30 days (at most 20) + 10 per hire in the last 90 days (at most 20).
@@ -193,7 +198,8 @@ impl HealthComponents {
     }
     /// 15%. Recency of the last communication (100 within 14 days, falling linearly to 0
     /// at 90 days or with none), averaged with the overall satisfaction of the last
-    /// 365 days' feedback mapped 1→0 … 5→100, when there is feedback.
+    /// 365 days' feedback mapped 1→0 … 5→100, when there is feedback (and the caller
+    /// has `feedback:read`; see `withheld`).
     async fn communication(&self) -> i32 {
         self.0.communication
     }
@@ -218,10 +224,13 @@ pub async fn load_health(ctx: &Context<'_>, client_id: Uuid) -> Result<Option<He
         jobs: figures?.unwrap_or_default(),
         ..(*inputs).clone()
     };
-    Ok(Some(HealthScore(Health::from(health::components(
-        &inputs,
-        Utc::now(),
-    )))))
+    let scope = context::scope(ctx)?;
+    let withheld = Withheld::for_caller(
+        scope.can(Permission::BillingRead),
+        scope.can(Permission::FeedbackRead),
+    );
+    let health = Health::from(health::components(&withheld.apply(&inputs), Utc::now()));
+    Ok(Some(HealthScore(health, withheld)))
 }
 
 /// One day's snapshot of a client's figures (written by the daily analytics task).
@@ -248,15 +257,19 @@ pub struct AnalyticsDay {
     pub avg_candidate_quality_score: Option<f64>,
     /// The client's total revenue that day, in major units; null without `billing:read`.
     pub revenue_generated: Option<f64>,
-    /// The health score that day.
-    pub health_score: i32,
+    /// The health score that day. Null unless the caller has `billing:read` and `feedback:read`: the stored
+    /// score was computed with every input (`Client.healthScore` is the live figure,
+    /// computed without what the caller may not read).
+    pub health_score: Option<i32>,
     /// When the row was last computed.
     pub computed_at: DateTime<Utc>,
 }
 
 impl AnalyticsDay {
     /// The row as the caller may see it.
-    pub fn new(m: &client_analytics::Model, billing: bool) -> Self {
+    /// `full_health`: whether the caller may see every input of the stored score
+    /// (`billing:read` and `feedback:read`); it was computed with all of them.
+    pub fn new(m: &client_analytics::Model, billing: bool, full_health: bool) -> Self {
         AnalyticsDay {
             date: m.date,
             active_jobs_count: m.active_jobs_count,
@@ -271,7 +284,7 @@ impl AnalyticsDay {
                 .revenue_generated
                 .filter(|_| billing)
                 .map(|c| c as f64 / 100.0),
-            health_score: m.health_score.into(),
+            health_score: full_health.then_some(m.health_score.into()),
             computed_at: m.computed_at,
         }
     }

@@ -109,7 +109,8 @@ pub enum ClientOrderField {
     /// OPEN jobs linked to the client now.
     OpenJobCount,
     /// The health score of the last daily analytics run (null before the first run;
-    /// `Client.healthScore` is the live figure). Needs `analytics:read`.
+    /// `Client.healthScore` is the live figure). Needs `analytics:read`, `billing:read`
+    /// and `feedback:read` (the stored score counts billing figures and feedback).
     HealthScore,
 }
 
@@ -648,6 +649,10 @@ fn check_order(scope: &TenantScope, order: &[ClientOrder]) -> AppResult<()> {
         }
         if o.field == ClientOrderField::HealthScore {
             scope.require(Permission::AnalyticsRead, "ordering by health score")?;
+            // The stored score counts billing figures and feedback: ordering by it
+            // would rank clients by inputs the caller may not see.
+            scope.require(Permission::BillingRead, "ordering by health score")?;
+            scope.require(Permission::FeedbackRead, "ordering by health score")?;
         }
     }
     Ok(())

@@ -118,6 +118,51 @@ pub struct Inputs {
     pub overdue_follow_ups: u64,
 }
 
+/// The inputs a caller may not see, which its score is computed without (SPEC §2: a
+/// derived figure reveals only what the viewer could read directly). Computing with
+/// them and hiding the component would not do: the score and the other components
+/// give the hidden one back within a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Withheld {
+    /// Outstanding balance and total revenue (without `billing:read`): the financial
+    /// component is the neutral 50 of a client without billing figures.
+    pub billing: bool,
+    /// Feedback satisfaction (without `feedback:read`): the communication component is
+    /// recency alone.
+    pub feedback: bool,
+}
+
+impl Withheld {
+    /// What a caller with these permissions may not see.
+    pub fn for_caller(billing_read: bool, feedback_read: bool) -> Self {
+        Withheld {
+            billing: !billing_read,
+            feedback: !feedback_read,
+        }
+    }
+
+    /// `inputs` without what is withheld.
+    pub fn apply(self, inputs: &Inputs) -> Inputs {
+        let mut visible = inputs.clone();
+        if self.billing {
+            visible.outstanding_balance_cents = None;
+            visible.total_revenue_cents = None;
+        }
+        if self.feedback {
+            visible.satisfaction = None;
+        }
+        visible
+    }
+
+    /// The names of what is withheld (`billing`, `feedback`).
+    pub fn names(self) -> Vec<&'static str> {
+        [(self.billing, "billing"), (self.feedback, "feedback")]
+            .into_iter()
+            .filter_map(|(withheld, name)| withheld.then_some(name))
+            .collect()
+    }
+}
+
 fn clamp(x: f64) -> i32 {
     x.round().clamp(0.0, 100.0) as i32
 }
@@ -421,6 +466,36 @@ mod tests {
         assert_eq!(activity(0, 70, 0), 20);
         assert_eq!(activity(0, 0, 1), 10);
         assert_eq!(activity(9, 99, 9), 100);
+    }
+
+    #[test]
+    fn withheld_inputs_do_not_move_the_score() {
+        let now = Utc::now();
+        let base = Inputs {
+            communications: vec![(CommunicationType::Call, now - Duration::days(3))],
+            outstanding_balance_cents: Some(50_000),
+            total_revenue_cents: Some(100_000),
+            satisfaction: Some(5.0),
+            ..Inputs::default()
+        };
+        let other = Inputs {
+            outstanding_balance_cents: Some(0),
+            total_revenue_cents: Some(900_000),
+            satisfaction: Some(1.0),
+            ..base.clone()
+        };
+        let hidden = Withheld::for_caller(false, false);
+        let (a, b) = (
+            components(&hidden.apply(&base), now),
+            components(&hidden.apply(&other), now),
+        );
+        assert_eq!(
+            a, b,
+            "clients differing only in hidden inputs look the same"
+        );
+        assert_eq!(a.financial, 50);
+        assert_ne!(components(&base, now), components(&other, now));
+        assert_eq!(hidden.names(), vec!["billing", "feedback"]);
     }
 
     #[test]
