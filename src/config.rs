@@ -344,8 +344,9 @@ pub struct Config {
     #[arg(long, env = "CLIENTGRAPH_LOGIN_MAX_FAILURES", default_value_t = 5)]
     pub login_max_failures: u32,
 
-    /// Milliseconds a DataLoader waits to gather keys into one batch. Keys that arrive
-    /// later start a second batch (one more SQL statement, same results).
+    /// Milliseconds a loader gathers keys before fetching, for executions that call the
+    /// schema directly (benchmarks). The server's requests do not use it: their batches
+    /// are released when the request goes idle (`graphql::batch`), whatever the load.
     #[arg(long, env = "CLIENTGRAPH_DATALOADER_DELAY_MS", default_value_t = 5)]
     pub dataloader_delay_ms: u64,
 

@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
+
+use crate::graphql::batch::{Batcher, Hub};
 use async_graphql::{Context, ID, Result};
 use uuid::Uuid;
 
@@ -31,6 +33,9 @@ pub struct RequestContext {
 /// Attaches the per-request data to one GraphQL request: request metadata always; for
 /// an authenticated caller also its context, its tenant scope and a set of DataLoaders
 /// bound to that scope (never shared between requests or tenants).
+///
+/// Its loaders release their batches `loader_delay` after the first key; the server
+/// uses [`attach_driven`] instead, whose batching does not depend on timing.
 pub fn attach(
     request: async_graphql::Request,
     db: &Db,
@@ -38,13 +43,36 @@ pub fn attach(
     auth: Option<&AuthContext>,
     loader_delay: Duration,
 ) -> async_graphql::Request {
+    attach_with(request, db, meta, auth, Hub::timed(loader_delay))
+}
+
+/// Like [`attach`], for an execution wrapped in [`crate::graphql::batch::Driven`] with
+/// the returned hub: batches are released when the request goes idle, so the number of
+/// statements does not depend on load or timing.
+pub fn attach_driven(
+    request: async_graphql::Request,
+    db: &Db,
+    meta: &RequestContext,
+    auth: Option<&AuthContext>,
+) -> (async_graphql::Request, Arc<Hub>) {
+    let hub = Hub::driven();
+    (attach_with(request, db, meta, auth, Arc::clone(&hub)), hub)
+}
+
+fn attach_with(
+    request: async_graphql::Request,
+    db: &Db,
+    meta: &RequestContext,
+    auth: Option<&AuthContext>,
+    hub: Arc<Hub>,
+) -> async_graphql::Request {
     let request = request.data(meta.clone());
     let Some(auth) = auth else { return request };
     let scope = TenantScope::for_request(auth, meta);
     let loaders = Loaders {
         db: db.clone(),
         scope: scope.clone(),
-        delay: loader_delay,
+        hub,
         made: Mutex::new(HashMap::new()),
     };
     request.data(auth.clone()).data(loaders).data(scope)
@@ -56,26 +84,26 @@ pub fn attach(
 pub struct Loaders {
     db: Db,
     scope: TenantScope,
-    delay: Duration,
+    hub: Arc<Hub>,
     made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
     /// The request's loader of kind `L`, made on first use.
-    pub fn get<L: MakeLoader>(&self) -> Arc<DataLoader<L>> {
+    pub fn get<L: MakeLoader>(&self) -> Arc<Batcher<L>> {
         let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
         let loader = made.entry(TypeId::of::<L>()).or_insert_with(|| {
             let loader = L::make(self.db.clone(), self.scope.clone());
-            Arc::new(DataLoader::new(loader, tokio::spawn).delay(self.delay))
+            Arc::new(Batcher::new(loader, Arc::clone(&self.hub)))
         });
         Arc::clone(loader)
-            .downcast::<DataLoader<L>>()
+            .downcast::<Batcher<L>>()
             .unwrap_or_else(|_| unreachable!("loaders are keyed by their own type"))
     }
 }
 
 /// The request's tenant-bound DataLoader of kind `L`.
-pub fn loader<L: MakeLoader>(ctx: &Context<'_>) -> Result<Arc<DataLoader<L>>> {
+pub fn loader<L: MakeLoader>(ctx: &Context<'_>) -> Result<Arc<Batcher<L>>> {
     Ok(ctx.data::<Loaders>()?.get::<L>())
 }
 

@@ -4,6 +4,7 @@
 //! GraphQL type. Per-request data (request metadata now, credentials and DataLoaders
 //! later) is attached by the HTTP handler, never cached on the schema.
 
+pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod cost;

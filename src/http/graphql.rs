@@ -391,7 +391,6 @@ async fn execute(
     if let Some(auth) = &auth {
         tracing::Span::current().record("tenant_id", tracing::field::display(auth.tenant_id));
     }
-    let delay = state.settings.loader_delay;
     let (requests, batched) = match batch {
         BatchRequest::Single(request) => (vec![request], false),
         BatchRequest::Batch(requests) => (requests, true),
@@ -405,24 +404,25 @@ async fn execute(
     let admitted: Vec<_> = requests
         .into_iter()
         .map(|request| {
-            let mut request = context::attach(request, &state.db, &meta, auth.as_ref(), delay);
+            let (mut request, hub) =
+                context::attach_driven(request, &state.db, &meta, auth.as_ref());
             let wants_cost = wants_cost(&request);
             let admitted = state
                 .settings
                 .limits
                 .admit(model, &mut request, introspection);
-            (request, admitted, wants_cost)
+            (request, admitted.map(|a| (a, hub)), wants_cost)
         })
         .collect();
     let sign_ins: usize = admitted
         .iter()
         .filter_map(|(_, admitted, _)| admitted.as_ref().ok())
-        .map(|a| a.sign_ins)
+        .map(|(a, _)| a.sign_ins)
         .sum();
     let writes: usize = admitted
         .iter()
         .filter_map(|(_, admitted, _)| admitted.as_ref().ok())
-        .map(|a| a.writes)
+        .map(|(a, _)| a.writes)
         .sum();
     if writes > MAX_WRITES_PER_REQUEST {
         return error_response(
@@ -449,8 +449,8 @@ async fn execute(
         let mut responses = Vec::with_capacity(admitted.len());
         for (request, admitted, wants_cost) in admitted {
             let response = match admitted {
-                Ok(admitted) => {
-                    let mut response = run_admitted(schema, model, request, &admitted).await;
+                Ok((admitted, hub)) => {
+                    let mut response = run_admitted(schema, model, request, &admitted, hub).await;
                     if wants_cost {
                         response.extensions.insert(
                             "cost".to_owned(),
@@ -509,13 +509,14 @@ async fn run_admitted(
     model: &SchemaModel,
     request: async_graphql::Request,
     admitted: &Admitted,
+    hub: std::sync::Arc<crate::graphql::batch::Hub>,
 ) -> async_graphql::Response {
     let operation = Operation::select(
         &admitted.document,
         request.operation_name.as_deref(),
         &request.variables,
     );
-    let mut response = schema.execute(request).await;
+    let mut response = crate::graphql::batch::Driven::new(schema.execute(request), hub).await;
     let never_ran = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
