@@ -25,7 +25,10 @@ COPY --from=builder /app/target/release/clientgraph /usr/local/bin/clientgraph
 USER clientgraph
 WORKDIR /var/lib/clientgraph
 # Every setting is an environment variable (see README); these are the container defaults.
-# Production mode refuses to start without CLIENTGRAPH_JWT_SECRET (≥ 32 bytes): pass it.
+# Production mode refuses to start without both of these, so pass them:
+#   CLIENTGRAPH_JWT_SECRET       at least 32 bytes (openssl rand -hex 32)
+#   CLIENTGRAPH_ENCRYPTION_KEYS  id:base64-32-bytes[,id:key…] (k1:$(openssl rand -base64 32))
+# CI starts the binary with this ENV block plus those two (.ci/production-env).
 ENV CLIENTGRAPH_ENV=production \
     CLIENTGRAPH_LISTEN=0.0.0.0:8080 \
     CLIENTGRAPH_LOG_FORMAT=json \
