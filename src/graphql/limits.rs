@@ -70,6 +70,14 @@ impl QueryLimits {
         request: &mut Request,
         introspection: bool,
     ) -> ServerResult<Admitted> {
+        if let Some(length) = longest_name(&request.query).filter(|l| *l > MAX_NAME_CHARS) {
+            return Err(limit_error(
+                code::BAD_USER_INPUT,
+                format!(
+                    "the document holds a name of {length} characters; names are at most {MAX_NAME_CHARS}"
+                ),
+            ));
+        }
         let document = async_graphql::parser::parse_query(&request.query)?;
         self.check(&document, introspection)?;
         let (cost, sign_ins, writes) = match Operation::select(
@@ -189,6 +197,55 @@ impl QueryLimits {
         }
         Ok(())
     }
+}
+
+/// Longest name (field, alias, argument, type, fragment, variable) a document may use.
+/// The schema's longest is far shorter; a longer one is only ever an attack on the
+/// validator, whose "did you mean" edit distances cost its length times every name.
+pub const MAX_NAME_CHARS: usize = 128;
+
+/// The length of the longest name in a GraphQL document, found by a linear scan that
+/// skips strings, block strings and comments (checked before the document is parsed).
+fn longest_name(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut longest = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 3;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+                longest = longest.max(Some(i - start));
+            }
+            _ => i += 1,
+        }
+    }
+    longest
 }
 
 fn limit_error(code: &str, message: String) -> ServerError {
@@ -356,6 +413,20 @@ mod tests {
             .check(&parse_query(format!("{{ {spread} }}")).unwrap(), false)
             .unwrap_err();
         assert!(error.message.contains("60 directives"), "{}", error.message);
+    }
+
+    #[test]
+    fn long_names_are_found_outside_strings_and_comments() {
+        let name = "x".repeat(200);
+        assert_eq!(longest_name(&format!("{{ {name} }}")), Some(200));
+        assert_eq!(longest_name(&format!("{{ a(s: \"{name}\") }}")), Some(1));
+        assert_eq!(
+            longest_name(&format!(
+                "{{ a(s: \"\"\"{name} \\\"\"\" \"\"\") }} # {name}"
+            )),
+            Some(1)
+        );
+        assert_eq!(longest_name("{ a(s: \"q\\\"uote\") bb }"), Some(2));
     }
 
     #[test]

@@ -108,3 +108,50 @@ pub async fn serve(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+
+    /// A streamed body that fails after its first bytes (an export whose next page
+    /// cannot be read) must not look complete to the client: hyper ends the chunked
+    /// transfer without its last chunk, and the client's read fails.
+    #[tokio::test]
+    async fn a_stream_that_fails_midway_is_an_incomplete_transfer_not_a_clean_end() {
+        async fn failing() -> Body {
+            // The first page goes out; the next one fails a moment later.
+            let pages = futures_util::stream::unfold(0, |page| async move {
+                match page {
+                    0 => Some((Ok(bytes::Bytes::from_static(b"id,name\n1,Alpha\n")), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((Err(std::io::Error::other("the next page failed")), 2))
+                    }
+                    _ => None,
+                }
+            });
+            Body::from_stream(pages)
+        }
+        let router = Router::new().route("/export", get(failing));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(5),
+            max_connections: 10,
+            grace: Duration::from_secs(1),
+        };
+        let server = tokio::spawn(serve(listener, router, limits, async {
+            let _ = stopped.await;
+        }));
+        let response = reqwest::get(format!("http://{addr}/export")).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get("content-length").is_none());
+        let read = response.bytes().await;
+        assert!(read.is_err(), "the client saw a clean end: {read:?}");
+        let _ = stop.send(());
+        let _ = server.await;
+    }
+}

@@ -254,6 +254,7 @@ async fn one_tenants_big_write_is_rolled_back_whole_instead_of_blocking_the_othe
         .map(|i| json!({ "name": format!("Bulk client {i}"), "website": format!("bulk{i}.example"), "tags": ["a", "b"] }))
         .collect();
 
+    let _timing = crate::helpers::TIMING.read().await;
     let bulk = {
         let (app_url, client, admin, inputs) = (
             app.url("/graphql"),

@@ -39,6 +39,7 @@ async fn a_small_query_that_multiplies_lists_is_refused_before_it_runs() {
     let query = format!(
         "{{client(id:{parent}){{subsidiaries{{parent{{subsidiaries{{parent{{subsidiaries{{id}}}}}}}}}}}}}}"
     );
+    let _timing = crate::helpers::TIMING.read().await;
     assert!(query.len() <= 113, "{} bytes", query.len());
     let (elapsed, body) = fastest(&app, &viewer, &query, 5).await;
     assert_eq!(first_error_code(&body), Some("BAD_USER_INPUT"), "{body}");
@@ -617,4 +618,144 @@ async fn a_health_score_cannot_be_inverted_into_feedback_or_billing_it_hides() {
         )
         .await;
     assert_eq!(first_error_code(&body), Some("FORBIDDEN"), "{body}");
+}
+
+/// One attack: what is sent, and the status it must be refused with.
+struct Attack {
+    name: &'static str,
+    token: bool,
+    body: Value,
+    status: u16,
+}
+
+#[tokio::test]
+async fn the_attacks_are_refused_at_once_while_a_well_behaved_client_stays_fast() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let viewer = app.token(&tenant, Role::Viewer).await;
+    for i in 0..20 {
+        app.create_client(&admin, &format!("Client {i:02}")).await;
+    }
+    let parent = app.create_client(&admin, "Parent Holding").await;
+    let login = format!(
+        r#"login(tenant: "acme", email: "{}", password: "x") {{ accessToken }}"#,
+        tenant.admin_email
+    );
+    let attacks = [
+        Attack {
+            name: "list-multiplying subsidiaries",
+            token: true,
+            body: json!({ "query": format!("{{client(id:{parent}){{subsidiaries{{parent{{subsidiaries{{parent{{subsidiaries{{id}}}}}}}}}}}}}}") }),
+            status: 200,
+        },
+        Attack {
+            name: "800 repeated orderBy keys",
+            token: true,
+            body: json!({ "query": "query($o: [ClientOrder!]) { clients(orderBy: $o) { totalCount } }",
+                          "variables": { "o": vec![json!({ "field": "EMPLOYEE_COUNT" }); 800] } }),
+            status: 200,
+        },
+        Attack {
+            name: "40,000 statuses",
+            token: true,
+            body: json!({ "query": "query($s: [ClientStatus!]) { clients(filter: {status: $s}) { totalCount } }",
+                          "variables": { "s": vec!["ACTIVE"; 40_000] } }),
+            status: 200,
+        },
+        Attack {
+            name: "500 directives",
+            token: false,
+            body: json!({ "query": format!("{{ serverInfo {} {{ database }} }}", "@include(if: true) ".repeat(500)) }),
+            status: 200,
+        },
+        Attack {
+            name: "a 100,000-character field name",
+            token: false,
+            body: json!({ "query": format!("{{ {} }}", "x".repeat(100_000)) }),
+            status: 200,
+        },
+        Attack {
+            name: "50 aliased logins",
+            token: false,
+            body: json!({ "query": format!("mutation {{ {} }}", (0..50).map(|i| format!("l{i}: {login}")).collect::<Vec<_>>().join(" ")) }),
+            status: 400,
+        },
+        Attack {
+            name: "a batch of 10 logins",
+            token: false,
+            body: json!(vec![
+                json!({ "query": format!("mutation {{ {login} }}") });
+                10
+            ]),
+            status: 400,
+        },
+        Attack {
+            name: "11 aliased mutations",
+            token: true,
+            body: json!({ "query": format!("mutation {{ {} }}", (0..11).map(|i| format!("c{i}: createClient(input: {{name: \"Spam {i}\"}}) {{ id }}")).collect::<Vec<_>>().join(" ")) }),
+            status: 400,
+        },
+    ];
+
+    let _timing = crate::helpers::TIMING.read().await;
+    let well_behaved = async {
+        let mut latencies = Vec::new();
+        for _ in 0..100 {
+            let started = Instant::now();
+            let data = app
+                .ok_as(&viewer, "{ clients(first: 20, orderBy: [{field: NAME}]) { totalCount nodes { name status } } }", json!({}))
+                .await;
+            assert_eq!(data["clients"]["nodes"].as_array().unwrap().len(), 20);
+            latencies.push(started.elapsed());
+        }
+        latencies.sort();
+        latencies
+    };
+    let attacker = async {
+        let mut slowest = Vec::new();
+        for _ in 0..5 {
+            for attack in &attacks {
+                let mut request = app.client.post(app.url("/graphql")).json(&attack.body);
+                if attack.token {
+                    request = request.bearer_auth(&admin);
+                }
+                let started = Instant::now();
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap();
+                let elapsed = started.elapsed();
+                assert_eq!(status, attack.status, "{}: {body}", attack.name);
+                let codes = crate::helpers::error_codes(&body);
+                let refused = codes.iter().any(|c| c == "BAD_USER_INPUT")
+                    || body.as_array().is_some_and(|all| !all.is_empty());
+                assert!(refused, "{} was not refused: {body}", attack.name);
+                assert!(
+                    body.to_string().len() < 4_000,
+                    "{} echoed its input",
+                    attack.name
+                );
+                slowest.push((elapsed, attack.name));
+            }
+        }
+        slowest.sort();
+        slowest
+    };
+    let (latencies, refusals) = tokio::join!(well_behaved, attacker);
+    let p99 = latencies[98];
+    let (worst, which) = refusals.last().copied().unwrap();
+    eprintln!(
+        "well-behaved p50 {:?} p99 {p99:?}; slowest refusal {worst:?} ({which})",
+        latencies[49]
+    );
+    assert!(
+        worst < Duration::from_millis(500),
+        "{which} took {worst:?} to refuse"
+    );
+    assert!(p99 < Duration::from_millis(200), "well-behaved p99 {p99:?}");
+    // Nothing of the refused mutations was written.
+    let data = app
+        .ok_as(&admin, "{ clients { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["clients"]["totalCount"], 21);
 }

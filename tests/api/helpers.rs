@@ -420,3 +420,7 @@ impl TestApp {
         response.json().await.unwrap()
     }
 }
+
+/// Tests that assert on latency hold this shared; a test that loads every core on
+/// purpose holds it exclusively, so the two never overlap.
+pub static TIMING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
