@@ -310,9 +310,10 @@ pub struct Config {
 
     /// Longest one write transaction may run, in milliseconds, before it is rolled back
     /// whole (PAYLOAD_TOO_LARGE). On SQLite a write holds the process-wide write lock,
-    /// so this bounds how long one tenant's write can delay everyone else's.
-    #[arg(long, env = "CLIENTGRAPH_WRITE_BUDGET_MS", default_value_t = 2000)]
-    pub write_budget_ms: u64,
+    /// so this bounds how long one tenant's write can delay everyone else's. Default:
+    /// 500 on SQLite, 5000 on PostgreSQL.
+    #[arg(long, env = "CLIENTGRAPH_WRITE_BUDGET_MS")]
+    pub write_budget_ms: Option<u64>,
 
     /// Seconds a client has to send a request's headers; a kept-alive connection idle
     /// that long is closed too.

@@ -47,8 +47,12 @@ pub struct Db {
     write_budget: Duration,
 }
 
-/// The default of [`Db::write_budget`].
-pub const DEFAULT_WRITE_BUDGET: Duration = Duration::from_secs(2);
+/// The default write budget on SQLite, where a write holds the process-wide write lock:
+/// another tenant's write waits at most this long behind it.
+pub const DEFAULT_SQLITE_WRITE_BUDGET: Duration = Duration::from_millis(500);
+/// The default write budget on PostgreSQL (no process-wide lock; row locks and
+/// connections are what a long transaction holds).
+pub const DEFAULT_POSTGRES_WRITE_BUDGET: Duration = Duration::from_secs(5);
 
 /// The statements of a recording window (benchmark use). Off, it costs one atomic load
 /// per statement: the metric callback runs on every query of every connection.
@@ -110,12 +114,17 @@ impl Db {
         });
         let write_gate =
             (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let write_budget = if write_gate.is_some() {
+            DEFAULT_SQLITE_WRITE_BUDGET
+        } else {
+            DEFAULT_POSTGRES_WRITE_BUDGET
+        };
         Ok(Db {
             conn,
             statements,
             recorded,
             write_gate,
-            write_budget: DEFAULT_WRITE_BUDGET,
+            write_budget,
         })
     }
 

@@ -52,7 +52,10 @@ impl Application {
 
     /// Like [`Application::build`] with an already connected database.
     pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
-        let db = db.with_write_budget(Duration::from_millis(config.write_budget_ms.max(1)));
+        let db = match config.write_budget_ms {
+            Some(ms) => db.with_write_budget(Duration::from_millis(ms.max(1))),
+            None => db,
+        };
         let auth = &config.auth;
         let secret = auth.signing_secret()?;
         let signer = UrlSigner::new(&secret);

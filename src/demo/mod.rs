@@ -59,11 +59,14 @@ pub async fn seed(db: &Db, cipher: &FieldCipher, documents: &FileSettings) -> Ap
     let existing = read::count(db, &scope, &read::ClientQuery::default()).await?;
     if existing == 0 {
         let all: Vec<_> = (0..clients::COUNT).map(clients::demo_client).collect();
-        for (c, chunk) in all.chunks(bulk::MAX_BULK_CREATE).enumerate() {
+        // Chunks of 50: each transaction stays well inside the write budget, so seeding
+        // never holds the write lock long (the server may already be serving).
+        const CHUNK: usize = 50;
+        for (c, chunk) in all.chunks(CHUNK).enumerate() {
             let results = bulk::bulk_create(db, &scope, cipher, chunk.to_vec(), true).await?;
             for (i, item) in results.into_iter().enumerate() {
                 let created = item.outcome?;
-                let index = c * bulk::MAX_BULK_CREATE + i;
+                let index = c * CHUNK + i;
                 let mut contact_ids = Vec::new();
                 for contact in clients::demo_contacts(index, &created.name) {
                     contact_ids.push(contacts::add(db, &scope, created.id, contact).await?.id);

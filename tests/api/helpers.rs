@@ -134,6 +134,9 @@ pub async fn spawn_app_on(
     // Tests that want the daily analytics task turn it on; elsewhere its statements
     // would only add noise (e.g. to statement counts).
     config.analytics_interval_secs = 0;
+    // Debug builds on a loaded machine write several times slower than a release
+    // server: tests that are not about the write budget get a generous one.
+    config.write_budget_ms = Some(10_000);
     let files = tempfile::tempdir().expect("file store dir");
     config.files.path = files.path().display().to_string();
     configure(&mut config);
