@@ -3,7 +3,9 @@
 //!
 //! - a header-read timeout: a request's headers must arrive within it, and since hyper
 //!   starts the same timer while a kept-alive connection waits for its next request,
-//!   it also closes idle connections (slowloris and idle-socket floods end there);
+//!   it also closes idle connections (slowloris and idle-socket floods end there). A
+//!   connection that sends nothing at all is closed after the same time by [`first_bytes`]:
+//!   hyper-util's HTTP-version sniffing would otherwise wait for its first bytes forever;
 //! - a cap on open connections: past it a new connection is accepted and closed at
 //!   once, so the listener keeps accepting and the process keeps file handles for the
 //!   connections it serves (and for its database and files);
@@ -87,13 +89,20 @@ pub async fn serve(
                 request
             },
         );
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let builder = Arc::clone(&builder);
+        let watcher = graceful.watcher();
+        let timeout = limits.header_read_timeout;
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, %peer, "connection ended with an error");
+            if first_bytes(&stream, timeout).await {
+                let connection = builder
+                    .serve_connection_with_upgrades(
+                        TokioIo::new(stream),
+                        TowerToHyperService::new(service),
+                    )
+                    .into_owned();
+                if let Err(err) = watcher.watch(connection).await {
+                    tracing::debug!(error = %err, %peer, "connection ended with an error");
+                }
             }
             drop(slot);
         });
@@ -107,6 +116,31 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Waits until the client has sent enough to tell HTTP/1 from HTTP/2 (any byte that
+/// does not continue the HTTP/2 preface, or the whole preface), at most `within`;
+/// false when it sends nothing in time or closes.
+async fn first_bytes(stream: &tokio::net::TcpStream, within: Duration) -> bool {
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let deadline = tokio::time::Instant::now() + within;
+    let mut buf = [0u8; 24];
+    loop {
+        let peeked = tokio::time::timeout_at(deadline, stream.peek(&mut buf)).await;
+        let n = match peeked {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return false,
+        };
+        if n >= PREFACE.len() || buf[..n] != PREFACE[..n] {
+            return true;
+        }
+        // Part of the HTTP/2 preface: `peek` answers at once with what is there, so
+        // wait a little for the rest.
+        if tokio::time::Instant::now() + Duration::from_millis(10) > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[cfg(test)]

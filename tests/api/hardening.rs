@@ -502,6 +502,14 @@ async fn slow_and_idle_connections_are_closed_and_their_number_is_capped() {
         "{closed:?}"
     );
 
+    // So is a connection that never sends a byte.
+    let mut silent = TcpStream::connect(app.addr).await.unwrap();
+    let closed = closed_within(&mut silent, Duration::from_secs(5)).await;
+    assert!(
+        closed.is_some_and(|d| d < Duration::from_secs(3)),
+        "{closed:?}"
+    );
+
     // A kept-alive connection that goes idle is closed too.
     let mut idle = TcpStream::connect(app.addr).await.unwrap();
     idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -528,9 +536,9 @@ async fn slow_and_idle_connections_are_closed_and_their_number_is_capped() {
         closed.is_some(),
         "a connection past the cap is closed at once"
     );
-    // ...and once they time out, the listener serves again.
+    // ...and once the server has timed them out, the listener serves again.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     drop(held);
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let response = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
