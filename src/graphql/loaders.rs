@@ -9,9 +9,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use chrono::{NaiveDate, Utc};
 use entity::{
-    client, client_analytics, client_communication, client_contact, client_document,
-    client_feedback, client_job_assignment, client_note, document_version, job, job_application,
-    user,
+    client, client_address, client_analytics, client_communication, client_contact,
+    client_document, client_feedback, client_job_assignment, client_note, document_version, job,
+    job_application, user,
 };
 use uuid::Uuid;
 
@@ -125,6 +125,10 @@ macro_rules! groups_loader {
     };
 }
 
+groups_loader!(
+    /// The postal addresses of each client, primary first.
+    AddressesLoader, client_address::Model, clients::addresses, |a| a.client_id
+);
 groups_loader!(
     /// Every version of each document, newest first.
     VersionsLoader, document_version::Model, documents::versions, |v| v.document_id
@@ -535,6 +539,7 @@ make_loader!(
     ActiveLinkLoader,
     LogoLoader,
     VersionsLoader,
+    AddressesLoader,
     AttachmentsLoader,
     FeedbackSummaryLoader,
     PipelineLoader,

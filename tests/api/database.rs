@@ -23,23 +23,13 @@ async fn migrations_go_up_and_down_cleanly() {
 
     db.migrate_up().await.unwrap();
     assert!(tables(db.clone()).await);
-    assert!(
-        db.migration_status()
-            .await
-            .unwrap()
-            .iter()
-            .all(|(_, applied)| *applied)
-    );
+    let status = db.migration_status().await.unwrap();
+    assert!(!status.is_empty() && status.iter().all(|(_, applied)| *applied));
 
     db.migrate_down(None).await.unwrap();
     assert!(!tables(db.clone()).await);
-    assert!(
-        db.migration_status()
-            .await
-            .unwrap()
-            .iter()
-            .all(|(_, applied)| !*applied)
-    );
+    let status = db.migration_status().await.unwrap();
+    assert!(!status.is_empty() && status.iter().all(|(_, applied)| !*applied));
 
     // And up again: `down` left nothing behind that would make `up` fail.
     db.migrate_up().await.unwrap();

@@ -202,3 +202,49 @@ async fn the_full_view_with_jobs_feedback_health_and_dashboard_costs_the_same_fo
     }
     assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
 }
+
+const RELATIVES: &str = "query($n: Int!) { clients(first: $n, orderBy: [{field: NAME}]) { edges { node { name addresses { city } subsidiaries(first: 2) { name addresses { city } } } } } }";
+
+#[tokio::test]
+async fn addresses_and_subsidiaries_cost_the_same_number_of_statements_for_1_10_and_30_clients() {
+    let app = spawn_app_with(|c| c.dataloader_delay_ms = 60_000).await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let address = json!([{ "kind": "HEADQUARTERS", "line1": "1 Main St", "city": "Berlin", "country": "DE", "isPrimary": true }]);
+    for i in 0..30 {
+        let parent = app
+            .ok_as(
+                &admin,
+                "mutation($n: String!, $a: [ClientAddressInput!]) { createClient(input: {name: $n, addresses: $a}) { id } }",
+                json!({ "n": format!("Parent {i:02}"), "a": address }),
+            )
+            .await["createClient"]["id"]
+            .clone();
+        for s in 0..2 {
+            app.ok_as(
+                &admin,
+                "mutation($n: String!, $p: ID!, $a: [ClientAddressInput!]) { createClient(input: {name: $n, parentClientId: $p, addresses: $a}) { id } }",
+                json!({ "n": format!("Sub {i:02}-{s}"), "p": parent, "a": address }),
+            )
+            .await;
+        }
+    }
+    let mut counts = Vec::new();
+    for n in [1, 10, 30] {
+        let before = app.db.statement_count();
+        let data = app.ok_as(&admin, RELATIVES, json!({ "n": n })).await;
+        let edges = data["clients"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), n, "{data}");
+        assert!(
+            edges.iter().all(|e| {
+                let c = &e["node"];
+                c["addresses"][0]["city"] == "Berlin"
+                    && c["subsidiaries"].as_array().unwrap().len() == 2
+                    && c["subsidiaries"][1]["addresses"][0]["city"] == "Berlin"
+            }),
+            "{data}"
+        );
+        counts.push(app.db.statement_count() - before);
+    }
+    assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
+}

@@ -40,6 +40,8 @@ async fn a_tenant_never_sees_or_touches_another_tenants_users_keys_or_audit_even
         .iter()
         .map(|e| e["node"]["email"].as_str().unwrap())
         .collect();
+    // Never vacuous: acme's own admin is listed.
+    assert!(!emails.is_empty(), "{body}");
     assert!(
         emails.iter().all(|e| e.ends_with("acme.test")),
         "{emails:?}"
@@ -94,6 +96,9 @@ async fn a_tenant_never_sees_or_touches_another_tenants_users_keys_or_audit_even
             json!({}),
         )
         .await;
+    // An error response would pass the next check vacuously: it must be a real list.
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(body["data"]["auditEvents"]["edges"].is_array(), "{body}");
     assert!(!body.to_string().contains(&their_user.to_string()));
 
     // Their user is untouched.

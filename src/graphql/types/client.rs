@@ -18,9 +18,9 @@ use crate::graphql::connection::{
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
-    AnalyticsLoader, ClientLoader, ContactsOfClient, FeedbackOfClient, FeedbackSummaryLoader,
-    JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader, SubsidiariesLoader,
-    UserLoader,
+    AddressesLoader, AnalyticsLoader, ClientLoader, ContactsOfClient, FeedbackOfClient,
+    FeedbackSummaryLoader, JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader,
+    SubsidiariesLoader, UserLoader,
 };
 use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
@@ -416,10 +416,13 @@ impl Client {
             .await?
             .map(Contact))
     }
-    /// Postal addresses, primary first.
+    /// Postal addresses, primary first (at most 20; batched across a page of clients).
     async fn addresses(&self, ctx: &Context<'_>) -> Result<Vec<Address>> {
-        let rows = read::addresses(context::db(ctx)?, context::scope(ctx)?, self.0.id).await?;
-        Ok(rows.into_iter().map(Address).collect())
+        let rows = context::loader::<AddressesLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.iter().cloned().map(Address).collect())
     }
     /// The client's change history, newest first. Requires `audit:read`.
     #[graphql(guard = "require(Permission::AuditRead)")]
