@@ -47,8 +47,6 @@ pub struct HttpSettings {
     pub max_batch: usize,
     pub csrf_prevention: bool,
     pub graphiql: bool,
-    /// Batching window of the per-request DataLoaders.
-    pub loader_delay: std::time::Duration,
     /// Limits of multipart (file upload) requests.
     pub uploads: multipart::UploadLimits,
     /// Who may introspect the schema.
@@ -69,7 +67,6 @@ impl From<&Config> for HttpSettings {
             max_batch: config.max_batch,
             csrf_prevention: config.csrf_prevention,
             graphiql: config.graphiql,
-            loader_delay: std::time::Duration::from_millis(config.dataloader_delay_ms),
             uploads: multipart::UploadLimits {
                 max_file_bytes: config.upload_max_file_bytes,
                 max_files: config.upload_max_files.max(1),

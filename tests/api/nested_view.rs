@@ -5,16 +5,16 @@
 use clientgraph::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::spawn_app;
 
 const NESTED: &str = "query($n: Int!) { clients(first: $n, orderBy: [{field: NAME}]) { totalCount edges { node { name primaryContact { fullName } contacts(first: 100) { totalCount edges { node { fullName email } } } notes(first: 5) { totalCount pageInfo { hasNextPage } edges { node { title wordCount author { fullName } } } } communications(first: 5) { totalCount edges { node { subject communicationAt contact { fullName } } } } } } } }";
 
 /// A tenant with 100 clients, each with two contacts, a note and a communication;
 /// returns the app and an admin token.
 async fn hundred_clients() -> (crate::helpers::TestApp, String) {
-    // Batches are released when the request goes idle, not after a delay: a huge delay
-    // proves no timer is involved (a timed batch would stall every request).
-    let app = spawn_app_with(|c| c.dataloader_delay_ms = 60_000).await;
+    // Batches are released when the request goes idle, not after a delay (the busy-core
+    // test below is what proves no timing is involved).
+    let app = spawn_app().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.token(&tenant, Role::Admin).await;
     let inputs: Vec<Value> = (0..100)
@@ -144,7 +144,7 @@ const FULL: &str = "query($n: Int!) { clients(first: $n, orderBy: [{field: NAME}
 #[tokio::test]
 async fn the_full_view_with_jobs_feedback_health_and_dashboard_costs_the_same_for_1_10_and_50_clients()
  {
-    let app = spawn_app_with(|c| c.dataloader_delay_ms = 60_000).await;
+    let app = spawn_app().await;
     let tenant = app.create_tenant("acme").await;
     let manager = app.token(&tenant, Role::Manager).await;
     let today = chrono::Utc::now().date_naive().to_string();
@@ -207,7 +207,7 @@ const RELATIVES: &str = "query($n: Int!) { clients(first: $n, orderBy: [{field: 
 
 #[tokio::test]
 async fn addresses_and_subsidiaries_cost_the_same_number_of_statements_for_1_10_and_30_clients() {
-    let app = spawn_app_with(|c| c.dataloader_delay_ms = 60_000).await;
+    let app = spawn_app().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.token(&tenant, Role::Admin).await;
     let address = json!([{ "kind": "HEADQUARTERS", "line1": "1 Main St", "city": "Berlin", "country": "DE", "isPrimary": true }]);
