@@ -22,6 +22,8 @@ use sea_orm::{
 use tokio::sync::Mutex;
 
 use crate::error::{AppError, AppResult};
+use crate::service::TenantScope;
+use crate::service::store::{System, Tenant, Writer};
 
 /// How long a SQLite connection waits for a lock held by another process.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -149,9 +151,20 @@ impl Db {
         self.recorded.take()
     }
 
-    /// The pool, for reads. Writes go through [`Db::write`].
-    pub fn conn(&self) -> &DatabaseConnection {
+    /// The pool. Only the tenant-bound store and [`System`] run statements on it.
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// One tenant's data for reading, bound to `scope`.
+    pub fn read<'a>(&'a self, scope: &'a TenantScope) -> Tenant<'a> {
+        Tenant::bind(&self.conn, scope)
+    }
+
+    /// The server's own access across tenants (CLI, background jobs, authenticating a
+    /// credential); `reason` says why, so every such access can be found and reviewed.
+    pub fn system(&self, reason: &'static str) -> System<'_> {
+        System::new(self, reason)
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -171,45 +184,85 @@ impl Db {
         )
     }
 
-    /// Runs `body` in one write transaction: committed when it returns `Ok`, rolled back
-    /// otherwise (and when the future is dropped). Everything a mutation changes, its
-    /// audit event and its outbox event go through one call of this. A body that runs
-    /// past the write budget is stopped and rolled back whole (PAYLOAD_TOO_LARGE: the
-    /// change is too big to write at once), so no write holds the lock for longer.
-    pub async fn write<T, F>(&self, body: F) -> AppResult<T>
+    /// Runs `body` in one write transaction bound to `scope`: committed when it returns
+    /// `Ok`, rolled back otherwise (and when the future is dropped). Everything a
+    /// mutation changes, its audit event and its outbox event go through one call of
+    /// this. A body that runs past the write budget is stopped and rolled back whole
+    /// (PAYLOAD_TOO_LARGE: the change is too big to write at once), so no write holds
+    /// the lock for longer.
+    pub async fn write<T, F>(&self, scope: &TenantScope, body: F) -> AppResult<T>
     where
         T: Send,
-        F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, T> + Send,
+        F: for<'c> FnOnce(Writer<'c>) -> TxFuture<'c, T> + Send,
     {
-        self.write_or_rehearse(true, body).await
+        self.write_or_rehearse(scope, true, body).await
     }
 
     /// Like [`Db::write`], but with `commit == false` the transaction is rolled back even
     /// when `body` succeeds: a dry run that takes exactly the real path.
-    pub async fn write_or_rehearse<T, F>(&self, commit: bool, body: F) -> AppResult<T>
+    pub async fn write_or_rehearse<T, F>(
+        &self,
+        scope: &TenantScope,
+        commit: bool,
+        body: F,
+    ) -> AppResult<T>
+    where
+        T: Send,
+        F: for<'c> FnOnce(Writer<'c>) -> TxFuture<'c, T> + Send,
+    {
+        let scope = scope.clone();
+        let _writer = self.writer_turn().await;
+        let txn = self.begin().await?;
+        let outcome = self.within_budget(body(Tenant::bind(&txn, &scope))).await;
+        Self::finish(txn, commit, outcome).await
+    }
+
+    /// A write transaction without a tenant: [`System::write`] only.
+    pub(crate) async fn transaction<T, F>(&self, commit: bool, body: F) -> AppResult<T>
     where
         T: Send,
         F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, T> + Send,
     {
-        let _writer = match &self.write_gate {
+        let _writer = self.writer_turn().await;
+        let txn = self.begin().await?;
+        let outcome = self.within_budget(body(&txn)).await;
+        Self::finish(txn, commit, outcome).await
+    }
+
+    /// Waits for this process's turn to write (SQLite: one writer at a time).
+    async fn writer_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_gate {
             Some(gate) => Some(gate.lock().await),
             None => None,
-        };
-        let txn = self
+        }
+    }
+
+    async fn begin(&self) -> AppResult<DatabaseTransaction> {
+        Ok(self
             .conn
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
-            .await?;
-        let outcome = match tokio::time::timeout(self.write_budget, body(&txn)).await {
+            .await?)
+    }
+
+    async fn within_budget<T>(&self, body: impl Future<Output = AppResult<T>>) -> AppResult<T> {
+        match tokio::time::timeout(self.write_budget, body).await {
             Ok(outcome) => outcome,
             Err(_) => Err(AppError::PayloadTooLarge(format!(
                 "the change took longer than {} ms to write and was rolled back whole; \
                  send fewer items at once",
                 self.write_budget.as_millis()
             ))),
-        };
+        }
+    }
+
+    async fn finish<T>(
+        txn: DatabaseTransaction,
+        commit: bool,
+        outcome: AppResult<T>,
+    ) -> AppResult<T> {
         match outcome {
             Ok(value) if commit => {
                 txn.commit().await?;

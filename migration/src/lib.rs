@@ -16,6 +16,7 @@ mod m20261122_000006_create_jobs;
 mod m20261122_000007_create_feedback;
 mod m20261122_000008_create_client_analytics;
 mod m20261123_000009_create_documents;
+mod m20261202_000010_tenant_keys;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_create_feedback::Migration),
             Box::new(m20261122_000008_create_client_analytics::Migration),
             Box::new(m20261123_000009_create_documents::Migration),
+            Box::new(m20261202_000010_tenant_keys::Migration),
         ]
     }
 }

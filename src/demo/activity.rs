@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::service::TenantScope;
-use crate::service::clients::Patch;
 use crate::service::communications::{CommunicationPatch, CommunicationType};
 use crate::service::feedback::FeedbackPatch;
 use crate::service::jobs::applications::{self, ApplicationStage, NewApplication};
 use crate::service::jobs::{self, JobPatch, JobStatus, links};
+use crate::service::kernel::Patch;
 use crate::service::notes::{NoteFormat, NotePatch, NotePriority, NoteType};
 
 const TOPICS: [&str; 6] = [

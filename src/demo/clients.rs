@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::service::clients::{
-    AddressInput, AddressKind, ClientPatch, ClientStage, ClientStatus, ClientTier, NewClient, Patch,
+    AddressInput, AddressKind, ClientPatch, ClientStage, ClientStatus, ClientTier, NewClient,
 };
+use crate::service::kernel::Patch;
 
 const BRANDS: [&str; 20] = [
     "Acme",

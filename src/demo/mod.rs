@@ -10,7 +10,6 @@ use crate::auth::Role;
 use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::service::TenantScope;
 use crate::service::clients::{bulk, read};
 use crate::service::documents::FileSettings;
 use crate::service::tenants::{self, FirstAdmin};
@@ -43,7 +42,7 @@ pub async fn seed(db: &Db, cipher: &FieldCipher, documents: &FileSettings) -> Ap
         }
     }
     let demo = tenants::by_slug(db, "demo").await?;
-    let scope = TenantScope::system(demo.id);
+    let scope = db.system("seed the demo tenant").scope(demo.id);
     for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
         let user = NewUser {
             email: demo_email("demo", role),

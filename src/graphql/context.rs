@@ -3,7 +3,6 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -19,16 +18,7 @@ use crate::error::{AppError, LoadError};
 use crate::graphql::loaders::MakeLoader;
 use crate::service::TenantScope;
 
-/// Where a request came from; recorded in logs and audit events.
-#[derive(Debug, Clone, Default)]
-pub struct RequestContext {
-    /// The request id (from `X-Request-Id` or generated), echoed in the response.
-    pub request_id: String,
-    /// The peer address of the connection.
-    pub ip: Option<IpAddr>,
-    /// The `User-Agent` header, if any.
-    pub user_agent: Option<String>,
-}
+pub use crate::service::RequestContext;
 
 /// Attaches the per-request data to one GraphQL request: request metadata always; for
 /// an authenticated caller also its context, its tenant scope and a set of DataLoaders

@@ -278,6 +278,16 @@ macro_rules! nested_list {
 }
 
 nested_list!(
+    /// `Client.auditTrail`: the client's change history, newest first.
+    AuditOfClient,
+    crate::service::audit::pages_by_client,
+    crate::service::audit::counts_by_client,
+    (),
+    entity::audit_event::Model,
+    |filter| filter
+);
+
+nested_list!(
     /// `Client.contacts`.
     ContactsOfClient,
     contacts::pages_by_client,
@@ -376,6 +386,23 @@ where
         }
     }
     Ok(out)
+}
+
+/// Records the tax-id reveals of one request: every client whose `taxId` was resolved
+/// gets its audit event, all in one write when the batch is released.
+pub struct TaxIdRevealLoader {
+    pub db: Db,
+    pub scope: TenantScope,
+}
+
+impl Loader<Uuid> for TaxIdRevealLoader {
+    type Value = ();
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, ()>, Self::Error> {
+        crate::service::clients::write::audit_tax_id_reveals(&self.db, &self.scope, keys).await?;
+        Ok(keys.iter().map(|id| (*id, ())).collect())
+    }
 }
 
 /// A range of days (`from`, `to`, inclusive, open-ended when absent).
@@ -548,4 +575,5 @@ make_loader!(
     ActivitiesLoader,
     AnalyticsLoader,
     SubsidiariesLoader,
+    TaxIdRevealLoader,
 );

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use entity::api_key;
-use sea_orm::{ActiveModelTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
+use super::change::{Change, FieldChanges};
+use super::store::Writer;
 use super::{TenantScope, validate};
 use crate::auth::{Role, secrets};
 use crate::db::Db;
@@ -27,6 +28,7 @@ pub async fn create(
     role: Role,
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<(api_key::Model, String)> {
+    let _t = db.read(scope);
     let name = validate::text("name", name, 1, 100)?;
     if expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(AppError::bad_input(
@@ -38,24 +40,23 @@ pub async fn create(
     let prefix: String = secret.chars().take(VISIBLE_PREFIX).collect();
     let hash = secrets::digest(&secret);
     // The user behind the key: a key made by another key answers to that key's user.
+    let t = db.read(scope);
     let creator = match scope.actor().kind {
         crate::auth::ActorKind::ApiKey => match scope.actor().id {
-            Some(id) => scope
-                .find_by_id::<api_key::Entity>(id)
-                .one(db.conn())
+            Some(id) => t
+                .by_id::<api_key::Entity>(id)
+                .one(t.conn())
                 .await?
                 .and_then(|k| k.created_by),
             None => None,
         },
         _ => scope.actor().id,
     };
-    let scope = scope.clone();
     let key = db
-        .write(move |txn| {
+        .write(scope, move |t| {
             Box::pin(async move {
-                let created = api_key::ActiveModel {
+                let created = t.insert(api_key::ActiveModel {
                     id: Set(Uuid::now_v7()),
-                    tenant_id: Set(scope.tenant_id()),
                     name: Set(name),
                     role: Set(role.as_str().to_owned()),
                     prefix: Set(prefix),
@@ -65,13 +66,10 @@ pub async fn create(
                     revoked_at: Set(None),
                     created_by: Set(creator),
                     created_at: Set(Utc::now()),
-                }
-                .insert(txn)
+                    ..Default::default()
+                })
                 .await?;
-                change::record(
-                    txn,
-                    &scope,
-                    Change {
+                t.record(Change {
                         action: "api_key.created",
                         entity_type: "api_key",
                         entity_id: Some(created.id),
@@ -93,13 +91,12 @@ pub async fn create(
 
 /// Revokes key `id`; it stops working at once. Revoking twice is harmless.
 pub async fn revoke(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let key = scope
-                .find_by_id::<api_key::Entity>(id)
+            let key = t
+                .by_id::<api_key::Entity>(id)
                 .lock_exclusive()
-                .one(txn)
+                .one(t.conn())
                 .await?
                 .ok_or(AppError::NotFound("API key"))?;
             if key.revoked_at.is_some() {
@@ -108,18 +105,14 @@ pub async fn revoke(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key
             let now = Utc::now();
             let mut model: api_key::ActiveModel = key.into();
             model.revoked_at = Set(Some(now));
-            let revoked = model.update(txn).await?;
-            change::record(
-                txn,
-                &scope,
-                Change {
-                    action: "api_key.revoked",
-                    entity_type: "api_key",
-                    entity_id: Some(revoked.id),
-                    changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
-                    payload: json!({ "id": revoked.id, "name": revoked.name }),
-                },
-            )
+            let revoked = t.update(model).await?;
+            t.record(Change {
+                action: "api_key.revoked",
+                entity_type: "api_key",
+                entity_id: Some(revoked.id),
+                changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
+                payload: json!({ "id": revoked.id, "name": revoked.name }),
+            })
             .await?;
             Ok(revoked)
         })
@@ -131,17 +124,16 @@ pub async fn revoke(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key
 /// them when it is deactivated (`role` = `None`), those with a role beyond `role`
 /// otherwise. Each revocation is audited with its reason.
 pub async fn revoke_beyond_creator(
-    txn: &impl sea_orm::ConnectionTrait,
-    scope: &TenantScope,
+    t: Writer<'_>,
     creator: Uuid,
     role: Option<Role>,
 ) -> AppResult<()> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    let keys = scope
+    let keys = t
         .select::<api_key::Entity>()
         .filter(api_key::Column::CreatedBy.eq(creator))
         .filter(api_key::Column::RevokedAt.is_null())
-        .all(txn)
+        .all(t.conn())
         .await?;
     let now = Utc::now();
     for key in keys {
@@ -157,18 +149,14 @@ pub async fn revoke_beyond_creator(
         };
         let mut model: api_key::ActiveModel = key.into();
         model.revoked_at = Set(Some(now));
-        let revoked = model.update(txn).await?;
-        change::record(
-            txn,
-            scope,
-            Change {
-                action: "api_key.revoked",
-                entity_type: "api_key",
-                entity_id: Some(revoked.id),
-                changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
-                payload: json!({ "id": revoked.id, "name": revoked.name, "reason": reason }),
-            },
-        )
+        let revoked = t.update(model).await?;
+        t.record(Change {
+            action: "api_key.revoked",
+            entity_type: "api_key",
+            entity_id: Some(revoked.id),
+            changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
+            payload: json!({ "id": revoked.id, "name": revoked.name, "reason": reason }),
+        })
         .await?;
     }
     Ok(())
@@ -176,19 +164,19 @@ pub async fn revoke_beyond_creator(
 
 /// The tenant's keys, newest first.
 pub async fn list(db: &Db, scope: &TenantScope) -> AppResult<Vec<api_key::Model>> {
-    Ok(scope
-        .select::<api_key::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<api_key::Entity>()
         .order_by_desc(api_key::Column::Id)
         .limit(LIST_LIMIT)
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
 /// One key of the scope's tenant.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key::Model> {
-    scope
-        .find_by_id::<api_key::Entity>(id)
-        .one(db.conn())
+    let t = db.read(scope);
+    t.by_id::<api_key::Entity>(id)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("API key"))
 }

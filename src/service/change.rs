@@ -1,4 +1,5 @@
-//! The change record: every mutation calls [`record`] inside its own transaction, which
+//! The change record: every mutation calls
+//! [`Tenant::record`](super::store::Tenant::record) inside its own transaction, which
 //! writes one `audit_events` row (actor, action, entity, field-level changes, request
 //! metadata) and one `event_outbox` row (the domain event for subscriptions and
 //! webhooks). Both commit or roll back with the change itself.
@@ -7,18 +8,11 @@
 //! not its value.
 
 use chrono::{DateTime, Utc};
-use entity::{
-    audit_event, client_communication, client_document, client_feedback, client_note, event_outbox,
-    job,
-};
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set,
-};
+use entity::{client_communication, client_document, client_feedback, client_note, job};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::TenantScope;
 use crate::error::{AppError, AppResult};
 
 /// Field name → `{ "from": …, "to": … }`.
@@ -98,69 +92,6 @@ pub struct Change {
     pub payload: Value,
 }
 
-/// Writes the audit event and the outbox event of `change` in `txn`.
-pub async fn record(
-    txn: &impl ConnectionTrait,
-    scope: &TenantScope,
-    change: Change,
-) -> AppResult<()> {
-    let now = Utc::now();
-    let payload = json!({
-        "type": change.action,
-        "entityType": change.entity_type,
-        "entityId": change.entity_id,
-        "actorId": scope.actor().id,
-        "actorKind": scope.actor().kind.as_str(),
-        "at": now,
-        "data": change.payload,
-    });
-    let (event_type, entity_type, entity_id) =
-        (change.action, change.entity_type, change.entity_id);
-    audit(txn, scope, change).await?;
-    event_outbox::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(scope.tenant_id()),
-        event_type: Set(event_type.to_owned()),
-        entity_type: Set(entity_type.to_owned()),
-        entity_id: Set(entity_id),
-        payload: Set(payload),
-        created_at: Set(now),
-        published_at: Set(None),
-    }
-    .insert(txn)
-    .await
-    .map_err(AppError::from)?;
-    Ok(())
-}
-
-/// Writes only the audit event: for audited reads (revealing a secret, exporting),
-/// which change nothing and so emit no domain event.
-pub async fn audit(
-    txn: &impl ConnectionTrait,
-    scope: &TenantScope,
-    change: Change,
-) -> AppResult<()> {
-    let actor = scope.actor();
-    audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(scope.tenant_id()),
-        actor_id: Set(actor.id),
-        actor_kind: Set(actor.kind.as_str().to_owned()),
-        action: Set(change.action.to_owned()),
-        entity_type: Set(change.entity_type.to_owned()),
-        entity_id: Set(change.entity_id),
-        changes: Set(change.changes.into_value()),
-        request_id: Set(actor.request_id.clone()),
-        ip: Set(actor.ip.clone()),
-        user_agent: Set(actor.user_agent.clone()),
-        at: Set(Utc::now()),
-    }
-    .insert(txn)
-    .await
-    .map_err(AppError::from)?;
-    Ok(())
-}
-
 /// Optimistic locking: CONFLICT unless the row is still at `expected` (any version when
 /// `None`). `what` names the row in the message ("job", "client CLT-2026-0042").
 pub fn expect_version(what: &str, current: i32, expected: Option<i32>) -> AppResult<()> {
@@ -200,27 +131,3 @@ versioned!(
     client_document::Model,
     job::Model,
 );
-
-/// Writes `next` over `current` when a field of `fields` differs: the version is bumped
-/// and the row updated. Returns the saved row and what changed, or `None` (nothing
-/// written) when the two snapshots agree.
-pub async fn update_versioned<M, A, E>(
-    txn: &impl ConnectionTrait,
-    current: &M,
-    mut next: M,
-    fields: fn(&M) -> Vec<(&'static str, Value)>,
-) -> AppResult<Option<(M, FieldChanges)>>
-where
-    M: Versioned + IntoActiveModel<A> + Send,
-    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
-    E: EntityTrait<Model = M>,
-{
-    let changes = FieldChanges::between(fields(current), fields(&next));
-    if changes.is_empty() {
-        return Ok(None);
-    }
-    debug_assert_eq!(next.version(), current.version());
-    next.bump(Utc::now());
-    let saved = next.into_active_model().reset_all().update(txn).await?;
-    Ok(Some((saved, changes)))
-}

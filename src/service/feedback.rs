@@ -8,20 +8,19 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use entity::client_feedback::{self as feedback, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::TenantScope;
-use super::change::{self, Change, FieldChanges};
-use super::clients::read::get_in as live_client;
-use super::nested::{self, ChildPage, NestedPage, PerParent};
+use super::change::{Change, FieldChanges};
+use super::kernel::live_client;
+use super::nested::{self, ChildPage, NestedPage};
+use super::store::PerParent;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::service::store::Writer;
 
 /// The ratings and text of a submission (creation: every rating required).
 #[derive(Debug, Clone, Default)]
@@ -136,8 +135,7 @@ fn fields(m: &feedback::Model) -> Vec<(&'static str, serde_json::Value)> {
 }
 
 async fn save(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     current: Option<&feedback::Model>,
     next: feedback::Model,
@@ -147,12 +145,10 @@ async fn save(
         None => {
             changes = FieldChanges::created(fields(&next));
             let active: feedback::ActiveModel = next.into();
-            active.reset_all().insert(txn).await?
+            t.insert(active).await?
         }
         Some(current) => {
-            let Some((saved, changed)) =
-                change::update_versioned(txn, current, next, fields).await?
-            else {
+            let Some((saved, changed)) = t.update_versioned(current, next, fields).await? else {
                 return Ok(current.clone());
             };
             changes = changed;
@@ -166,7 +162,7 @@ async fn save(
         changes,
         payload: json!({ "id": saved.id, "clientId": saved.client_id, "period": saved.period, "version": saved.version }),
     };
-    change::record(txn, scope, change).await?;
+    t.record(change).await?;
     Ok(saved)
 }
 
@@ -196,14 +192,13 @@ pub async fn submit(
             return Err(AppError::bad_input(field, format!("{field} is required")));
         }
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            live_client(txn, &scope, client_id).await?;
+            live_client(t, client_id).await?;
             let now = Utc::now();
             let mut model = feedback::Model {
                 id: Uuid::now_v7(),
-                tenant_id: scope.tenant_id(),
+                tenant_id: t.tenant_id(),
                 client_id,
                 period: String::new(),
                 feedback_on: now.date_naive(),
@@ -213,7 +208,7 @@ pub async fn submit(
                 decision_speed_rating: 0,
                 overall_satisfaction: 0,
                 written_feedback: None,
-                submitted_by: scope.actor().id,
+                submitted_by: t.scope().actor().id,
                 is_finalized: false,
                 finalized_by: None,
                 finalized_at: None,
@@ -222,25 +217,21 @@ pub async fn submit(
                 version: 1,
             };
             apply(&mut model, patch)?;
-            save(txn, &scope, "feedback.submitted", None, model).await
+            save(t, "feedback.submitted", None, model).await
         })
     })
     .await
 }
 
 /// The row, locked; CONFLICT once finalized (finalized feedback is immutable).
-async fn open_row(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<feedback::Model> {
-    let row = scope
-        .find_by_id::<feedback::Entity>(id)
+async fn open_row(t: Writer<'_>, id: Uuid) -> AppResult<feedback::Model> {
+    let row = t
+        .by_id::<feedback::Entity>(id)
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("feedback"))?;
-    live_client(txn, scope, row.client_id)
+    live_client(t, row.client_id)
         .await
         .map_err(|_| AppError::NotFound("feedback"))?;
     if row.is_finalized {
@@ -258,13 +249,12 @@ pub async fn update(
     id: Uuid,
     patch: FeedbackPatch,
 ) -> AppResult<feedback::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = open_row(txn, &scope, id).await?;
+            let current = open_row(t, id).await?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
-            save(txn, &scope, "feedback.updated", Some(&current), next).await
+            save(t, "feedback.updated", Some(&current), next).await
         })
     })
     .await
@@ -272,15 +262,14 @@ pub async fn update(
 
 /// Finalizes feedback: from now on it is immutable.
 pub async fn finalize(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<feedback::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = open_row(txn, &scope, id).await?;
+            let current = open_row(t, id).await?;
             let mut next = current.clone();
             next.is_finalized = true;
-            next.finalized_by = scope.actor().id;
+            next.finalized_by = t.scope().actor().id;
             next.finalized_at = Some(Utc::now());
-            save(txn, &scope, "feedback.finalized", Some(&current), next).await
+            save(t, "feedback.finalized", Some(&current), next).await
         })
     })
     .await
@@ -301,8 +290,8 @@ fn col(c: Column) -> SimpleExpr {
     Expr::col((feedback::Entity, c))
 }
 
-pub(crate) fn conditions(scope: &TenantScope, f: &FeedbackFilter) -> Condition {
-    let mut all = Condition::all().add(col(Column::TenantId).eq(scope.tenant_id()));
+pub(crate) fn conditions(f: &FeedbackFilter) -> Condition {
+    let mut all = Condition::all();
     if let Some(period) = &f.period {
         all = all.add(col(Column::Period).eq(period.trim().to_uppercase()));
     }
@@ -331,7 +320,8 @@ pub async fn pages_by_client(
     filter: &FeedbackFilter,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ChildPage<feedback::Model>>> {
-    let mut conditions = conditions(scope, filter);
+    let t = db.read(scope);
+    let mut conditions = conditions(filter);
     if let Some(after) = &page.after {
         let (day, id): (NaiveDate, Uuid) = nested::decode_cursor(after)?;
         conditions = conditions.add(nested::after(vec![
@@ -344,7 +334,8 @@ pub async fn pages_by_client(
         conditions,
         order_by: "feedback_on DESC, id DESC".into(),
     };
-    nested::pages(db, spec, client_ids, page, |m| m.client_id, cursor).await
+    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
+        .await
 }
 
 /// How many feedback rows match, for each of `client_ids`.
@@ -354,7 +345,8 @@ pub async fn counts_by_client(
     client_ids: &[Uuid],
     filter: &FeedbackFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    nested::counts::<feedback::Entity>(db, Column::ClientId, conditions(scope, filter), client_ids)
+    let t = db.read(scope);
+    t.counts::<feedback::Entity>(Column::ClientId, conditions(filter), client_ids)
         .await
 }
 
@@ -395,13 +387,15 @@ pub async fn summaries(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> AppResult<HashMap<Uuid, Summary>> {
+    let t = db.read(scope);
     let filter = FeedbackFilter {
         from,
         to,
         ..Default::default()
     };
     let avg = |c: Column| Expr::expr(col(c).cast_as("REAL")).avg();
-    let rows: Vec<SummaryRow> = feedback::Entity::find()
+    let rows: Vec<SummaryRow> = t
+        .select::<feedback::Entity>()
         .select_only()
         .column(Column::ClientId)
         .column(Column::Period)
@@ -411,13 +405,13 @@ pub async fn summaries(
         .column_as(avg(Column::RequirementsClarityRating), "a3")
         .column_as(avg(Column::DecisionSpeedRating), "a4")
         .column_as(avg(Column::OverallSatisfaction), "a5")
-        .filter(conditions(scope, &filter))
+        .filter(conditions(&filter))
         .filter(Column::ClientId.is_in(client_ids.iter().copied()))
         .group_by(Column::ClientId)
         .group_by(Column::Period)
         .order_by(Column::Period, sea_orm::Order::Asc)
         .into_tuple()
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     let mut out: HashMap<Uuid, Summary> = HashMap::new();
     for (client_id, period, n, a1, a2, a3, a4, a5) in rows {

@@ -1,22 +1,28 @@
 //! [`TenantScope`]: the tenant a piece of work belongs to and the actor doing it.
 //!
-//! The only ways to build one are from an authenticated request, for the system (CLI,
-//! background tasks), or for a user proving their identity (login). Queries on
-//! tenant-owned tables go through [`TenantScope::select`] / [`TenantScope::find_by_id`],
-//! which add the tenant filter; a row of another tenant is simply not found.
+//! The only ways to build one are from an authenticated request, for a user proving
+//! their identity (login), for a principal re-established from a signed link, or — via
+//! [`System`](super::store::System) only — for the server itself. Statements on tenant
+//! tables go through the tenant-bound [`store`](super::store), which adds the tenant;
+//! a row of another tenant is simply not found.
 
-use entity::{
-    api_key, audit_event, client, client_address, client_analytics, client_communication,
-    client_contact, client_document, client_feedback, client_job_assignment, client_note,
-    client_tag, document_version, event_outbox, job, job_application, refresh_token, revoked_token,
-    user,
-};
-use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select};
+use std::net::IpAddr;
+
 use uuid::Uuid;
 
 use crate::auth::{ActorKind, AuthContext, Permission, Role};
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestContext;
+
+/// Where a request came from; recorded in logs and audit events.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    /// The request id (from `X-Request-Id` or generated), echoed in the response.
+    pub request_id: String,
+    /// The peer address of the connection.
+    pub ip: Option<IpAddr>,
+    /// The `User-Agent` header, if any.
+    pub user_agent: Option<String>,
+}
 
 /// Who acts, and from where (recorded in audit events).
 #[derive(Debug, Clone)]
@@ -36,42 +42,6 @@ pub struct TenantScope {
     tenant_id: Uuid,
     actor: Actor,
 }
-
-/// A table whose rows belong to a tenant.
-pub trait TenantOwned: EntityTrait {
-    fn tenant_column() -> Self::Column;
-}
-
-macro_rules! tenant_owned {
-    ($($module:ident),* $(,)?) => {
-        $(impl TenantOwned for $module::Entity {
-            fn tenant_column() -> Self::Column {
-                $module::Column::TenantId
-            }
-        })*
-    };
-}
-tenant_owned!(
-    user,
-    api_key,
-    audit_event,
-    event_outbox,
-    refresh_token,
-    revoked_token,
-    client,
-    client_address,
-    client_analytics,
-    client_contact,
-    client_tag,
-    client_note,
-    client_communication,
-    job,
-    client_job_assignment,
-    job_application,
-    client_feedback,
-    client_document,
-    document_version,
-);
 
 fn request_actor(
     id: Option<Uuid>,
@@ -127,8 +97,9 @@ impl TenantScope {
         }
     }
 
-    /// The server acting on its own (CLI, background tasks).
-    pub fn system(tenant_id: Uuid) -> Self {
+    /// The server acting on its own (CLI, background tasks). Only
+    /// [`System`](super::store::System) makes one: it holds every permission.
+    pub(super) fn system(tenant_id: Uuid) -> Self {
         TenantScope {
             tenant_id,
             actor: Actor {
@@ -165,19 +136,5 @@ impl TenantScope {
                 permission.as_str()
             )))
         }
-    }
-
-    /// `SELECT … WHERE tenant_id = <scope>` on a tenant-owned table.
-    pub fn select<E: TenantOwned>(&self) -> Select<E> {
-        E::find().filter(E::tenant_column().eq(self.tenant_id))
-    }
-
-    /// One row by primary key, within the scope's tenant.
-    pub fn find_by_id<E>(&self, id: Uuid) -> Select<E>
-    where
-        E: TenantOwned,
-        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
-    {
-        E::find_by_id(id).filter(E::tenant_column().eq(self.tenant_id))
     }
 }

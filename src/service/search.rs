@@ -1,11 +1,8 @@
 //! Pieces of SQL that several lists share: LIKE patterns, full-text terms for both
 //! databases, JSON-array membership, and "the parent client is live".
 
-use entity::client;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{Condition, DbBackend, EntityTrait};
-
-use super::TenantScope;
+use sea_orm::DbBackend;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 
 /// Most words of a full-text search that are used (the rest are ignored).
 const MAX_WORDS: usize = 8;
@@ -72,37 +69,6 @@ pub fn json_array_has_any(
         ),
     };
     Expr::cust_with_values(sql, values.iter().cloned())
-}
-
-/// The client named by `client_id` (a column expression) is live in the scope's tenant.
-pub fn client_is_live(scope: &TenantScope, client_id: SimpleExpr) -> SimpleExpr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(client::Entity)
-            .and_where(Expr::col((client::Entity, client::Column::Id)).eq(client_id))
-            .and_where(Expr::col((client::Entity, client::Column::TenantId)).eq(scope.tenant_id()))
-            .and_where(Expr::col((client::Entity, client::Column::DeletedAt)).is_null())
-            .to_owned(),
-    )
-}
-
-/// `EXISTS (SELECT 1 FROM <child> WHERE <conditions> AND <child>.<parent> = clients.id)`:
-/// a relation filter on clients.
-pub fn child_of_client_exists<E: EntityTrait>(
-    parent: E::Column,
-    conditions: Condition,
-) -> SimpleExpr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(E::default())
-            .cond_where(conditions)
-            .and_where(
-                Expr::col((E::default(), parent)).equals((client::Entity, client::Column::Id)),
-            )
-            .to_owned(),
-    )
 }
 
 #[cfg(test)]

@@ -10,17 +10,17 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::{refresh_token, revoked_token, tenant, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::TenantScope;
-use super::change::{self, Change, FieldChanges};
+use super::change::{Change, FieldChanges};
+use super::store::Writer;
+use super::{RequestContext, TenantScope};
 use crate::auth::throttle::{LoginThrottle, Verdict};
 use crate::auth::{AuthContext, JwtKeys, Principal, Role, password, secrets};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestContext;
 
 /// Tokens handed to a client after login or refresh.
 #[derive(Debug, Clone)]
@@ -95,24 +95,22 @@ impl Sessions {
         let hash = secrets::digest(&refresh);
         let user_id = user.id;
         let tenant_id = scope.tenant_id();
-        db.write(move |txn| {
+        db.write(&scope, move |t| {
             Box::pin(async move {
-                let now = Utc::now();
-                let mut model: user::ActiveModel = user.into();
-                model.last_login_at = Set(Some(now));
-                model.update(txn).await?;
-                insert_refresh(txn, &scope, user_id, family_id, hash, refresh_expires_at).await?;
-                change::record(
-                    txn,
-                    &scope,
-                    Change {
-                        action: "user.logged_in",
-                        entity_type: "user",
-                        entity_id: Some(user_id),
-                        changes: FieldChanges::new(),
-                        payload: json!({ "id": user_id, "sessionId": family_id }),
-                    },
-                )
+                t.update(user::ActiveModel {
+                    id: Set(user.id),
+                    last_login_at: Set(Some(Utc::now())),
+                    ..Default::default()
+                })
+                .await?;
+                insert_refresh(t, user_id, family_id, hash, refresh_expires_at).await?;
+                t.record(Change {
+                    action: "user.logged_in",
+                    entity_type: "user",
+                    entity_id: Some(user_id),
+                    changes: FieldChanges::new(),
+                    payload: json!({ "id": user_id, "sessionId": family_id }),
+                })
                 .await
             })
         })
@@ -134,9 +132,11 @@ impl Sessions {
         request: &RequestContext,
     ) -> AppResult<Session> {
         // The token itself names its tenant; this lookup is what establishes the scope.
-        let current = refresh_token::Entity::find()
+        let sys = db.system("refresh: the presented token names its tenant");
+        let current = sys
+            .find::<refresh_token::Entity>()
             .filter(refresh_token::Column::TokenHash.eq(secrets::digest(presented)))
-            .one(db.conn())
+            .one(sys.conn())
             .await?
             .ok_or_else(bad_refresh)?;
         let scope = TenantScope::for_user(current.tenant_id, current.user_id, request);
@@ -147,9 +147,10 @@ impl Sessions {
         if current.revoked_at.is_some() || current.expires_at <= Utc::now() {
             return Err(bad_refresh());
         }
-        let user = scope
-            .find_by_id::<user::Entity>(current.user_id)
-            .one(db.conn())
+        let t = db.read(&scope);
+        let user = t
+            .by_id::<user::Entity>(current.user_id)
+            .one(t.conn())
             .await?
             .filter(|u| u.is_active)
             .ok_or_else(bad_refresh)?;
@@ -158,25 +159,23 @@ impl Sessions {
         let refresh_expires_at = Utc::now() + self.refresh_ttl;
         let hash = secrets::digest(&refresh);
         let rotated = {
-            let scope = scope.clone();
             let current = current.clone();
-            db.write(move |txn| {
+            db.write(&scope, move |t| {
                 Box::pin(async move {
                     // Conditional: of two concurrent refreshes with one token, one wins.
-                    let result = refresh_token::Entity::update_many()
+                    let result = t
+                        .update_many::<refresh_token::Entity>()
                         .col_expr(refresh_token::Column::RotatedAt, Expr::value(Utc::now()))
-                        .filter(refresh_token::Column::TenantId.eq(current.tenant_id))
                         .filter(refresh_token::Column::Id.eq(current.id))
                         .filter(refresh_token::Column::RotatedAt.is_null())
                         .filter(refresh_token::Column::RevokedAt.is_null())
-                        .exec(txn)
+                        .exec(t.conn())
                         .await?;
                     if result.rows_affected != 1 {
                         return Ok(false);
                     }
                     insert_refresh(
-                        txn,
-                        &scope,
+                        t,
                         current.user_id,
                         current.family_id,
                         hash,
@@ -217,35 +216,28 @@ impl Sessions {
                 message: "an API key has no session; revoke it with revokeApiKey".into(),
             });
         };
-        let scope = scope.clone();
         let access_ttl = self.jwt.ttl();
-        db.write(move |txn| {
+        db.write(scope, move |t| {
             Box::pin(async move {
-                revoke_family(txn, &scope, session_id, access_ttl).await?;
+                revoke_family(t, session_id, access_ttl).await?;
                 // Housekeeping of this tenant's expired entries (never another tenant's rows).
-                revoked_token::Entity::delete_many()
-                    .filter(revoked_token::Column::TenantId.eq(scope.tenant_id()))
+                t.delete_many::<revoked_token::Entity>()
                     .filter(revoked_token::Column::ExpiresAt.lt(Utc::now()))
-                    .exec(txn)
+                    .exec(t.conn())
                     .await?;
-                revoked_token::ActiveModel {
+                t.insert(revoked_token::ActiveModel {
                     jti: Set(jti),
-                    tenant_id: Set(scope.tenant_id()),
                     expires_at: Set(expires_at),
-                }
-                .insert(txn)
+                    ..Default::default()
+                })
                 .await?;
-                change::record(
-                    txn,
-                    &scope,
-                    Change {
-                        action: "user.logged_out",
-                        entity_type: "user",
-                        entity_id: Some(user_id),
-                        changes: FieldChanges::new(),
-                        payload: json!({ "id": user_id, "sessionId": session_id }),
-                    },
-                )
+                t.record(Change {
+                    action: "user.logged_out",
+                    entity_type: "user",
+                    entity_id: Some(user_id),
+                    changes: FieldChanges::new(),
+                    payload: json!({ "id": user_id, "sessionId": session_id }),
+                })
                 .await
             })
         })
@@ -262,31 +254,32 @@ pub async fn user_for_token(db: &Db, tenant_slug: &str, email: &str) -> AppResul
 }
 
 async fn find_user(db: &Db, tenant_slug: &str, email: &str) -> AppResult<Option<user::Model>> {
-    let Some(tenant) = tenant::Entity::find()
+    let sys = db.system("login: find the account named by tenant slug and email");
+    let Some(tenant) = sys
+        .find::<tenant::Entity>()
         .filter(tenant::Column::Slug.eq(tenant_slug.trim().to_lowercase()))
-        .one(db.conn())
+        .one(sys.conn())
         .await?
     else {
         return Ok(None);
     };
-    Ok(TenantScope::system(tenant.id)
-        .select::<user::Entity>()
+    let scope = sys.scope(tenant.id);
+    let t = db.read(&scope);
+    Ok(t.select::<user::Entity>()
         .filter(user::Column::Email.eq(email))
-        .one(db.conn())
+        .one(t.conn())
         .await?)
 }
 
 async fn insert_refresh(
-    txn: &impl ConnectionTrait,
-    scope: &TenantScope,
+    t: Writer<'_>,
     user_id: Uuid,
     family_id: Uuid,
     token_hash: String,
     expires_at: DateTime<Utc>,
 ) -> AppResult<()> {
-    refresh_token::ActiveModel {
+    t.insert(refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
-        tenant_id: Set(scope.tenant_id()),
         user_id: Set(user_id),
         family_id: Set(family_id),
         token_hash: Set(token_hash),
@@ -294,8 +287,8 @@ async fn insert_refresh(
         created_at: Set(Utc::now()),
         rotated_at: Set(None),
         revoked_at: Set(None),
-    }
-    .insert(txn)
+        ..Default::default()
+    })
     .await?;
     Ok(())
 }
@@ -303,26 +296,21 @@ async fn insert_refresh(
 /// Revokes a session: its refresh tokens, and — by listing the session id among the
 /// revoked token ids, which every request checks (one primary-key lookup) — every
 /// access token minted for it. The entry outlives the longest access token.
-async fn revoke_family(
-    txn: &impl ConnectionTrait,
-    scope: &TenantScope,
-    family_id: Uuid,
-    access_ttl: Duration,
-) -> AppResult<()> {
-    refresh_token::Entity::update_many()
+async fn revoke_family(t: Writer<'_>, family_id: Uuid, access_ttl: Duration) -> AppResult<()> {
+    t.update_many::<refresh_token::Entity>()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::TenantId.eq(scope.tenant_id()))
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(txn)
+        .exec(t.conn())
         .await?;
-    revoked_token::Entity::insert(revoked_token::ActiveModel {
-        jti: Set(family_id),
-        tenant_id: Set(scope.tenant_id()),
-        expires_at: Set(Utc::now() + access_ttl),
-    })
-    .on_conflict_do_nothing_on([revoked_token::Column::Jti])
-    .exec(txn)
+    t.insert_unless_exists(
+        revoked_token::ActiveModel {
+            jti: Set(family_id),
+            expires_at: Set(Utc::now() + access_ttl),
+            ..Default::default()
+        },
+        [revoked_token::Column::TenantId, revoked_token::Column::Jti],
+    )
     .await?;
     Ok(())
 }
@@ -335,22 +323,17 @@ async fn revoke_family_after_reuse(
     access_ttl: Duration,
 ) -> AppResult<()> {
     tracing::warn!(family = %token.family_id, "refresh token reuse detected; revoking its family");
-    let scope = scope.clone();
     let (family_id, user_id) = (token.family_id, token.user_id);
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            revoke_family(txn, &scope, family_id, access_ttl).await?;
-            change::record(
-                txn,
-                &scope,
-                Change {
-                    action: "session.reuse_detected",
-                    entity_type: "user",
-                    entity_id: Some(user_id),
-                    changes: FieldChanges::new(),
-                    payload: json!({ "id": user_id, "sessionId": family_id }),
-                },
-            )
+            revoke_family(t, family_id, access_ttl).await?;
+            t.record(Change {
+                action: "session.reuse_detected",
+                entity_type: "user",
+                entity_id: Some(user_id),
+                changes: FieldChanges::new(),
+                payload: json!({ "id": user_id, "sessionId": family_id }),
+            })
             .await
         })
     })

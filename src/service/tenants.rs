@@ -4,12 +4,12 @@
 
 use chrono::Utc;
 use entity::{tenant, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
-use super::{TenantScope, users, validate};
+use super::change::{Change, FieldChanges};
+use super::{users, validate};
 use crate::auth::{Role, password};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -53,43 +53,42 @@ pub async fn create_with_admin(
     let full_name = validate::text("adminName", &admin.full_name, 1, 200)?;
     password::validate(&admin.password)?;
     let password_hash = password::hash(&admin.password).await?;
-    db.write(move |txn| {
+    let sys = db.system("create a tenant and its first admin");
+    sys.write(move |x| {
         Box::pin(async move {
-            let taken = tenant::Entity::find()
+            let taken = x
+                .find::<tenant::Entity>()
                 .filter(tenant::Column::Slug.eq(&slug))
-                .one(txn)
+                .one(x.conn())
                 .await?
                 .is_some();
             if taken {
                 return Err(AppError::Conflict(format!("tenant {slug} already exists")));
             }
             let now = Utc::now();
-            let created = tenant::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                slug: Set(slug),
-                name: Set(name),
-                settings: Set(json!({})),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(txn)
+            let created = x
+                .insert_untenanted(tenant::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    slug: Set(slug),
+                    name: Set(name),
+                    settings: Set(json!({})),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                })
+                .await?;
+            let scope = x.scope(created.id);
+            let t = x.bind(&scope);
+            t.record(Change {
+                action: "tenant.created",
+                entity_type: "tenant",
+                entity_id: Some(created.id),
+                changes: FieldChanges::new()
+                    .initial("slug", &created.slug)
+                    .initial("name", &created.name),
+                payload: json!({ "id": created.id, "slug": created.slug, "name": created.name }),
+            })
             .await?;
-            let scope = TenantScope::system(created.id);
-            change::record(
-                txn,
-                &scope,
-                Change {
-                    action: "tenant.created",
-                    entity_type: "tenant",
-                    entity_id: Some(created.id),
-                    changes: FieldChanges::new()
-                        .initial("slug", &created.slug)
-                        .initial("name", &created.name),
-                    payload: json!({ "id": created.id, "slug": created.slug, "name": created.name }),
-                },
-            )
-            .await?;
-            let admin = users::insert_in(txn, &scope, email, full_name, Role::Admin, password_hash).await?;
+            let admin = users::insert_in(t, email, full_name, Role::Admin, password_hash).await?;
             Ok((created, admin))
         })
     })
@@ -98,17 +97,19 @@ pub async fn create_with_admin(
 
 /// A tenant by id.
 pub async fn get(db: &Db, id: Uuid) -> AppResult<tenant::Model> {
-    tenant::Entity::find_by_id(id)
-        .one(db.conn())
+    let sys = db.system("look up a tenant by id");
+    sys.find_by_id::<tenant::Entity>(id)
+        .one(sys.conn())
         .await?
         .ok_or(AppError::NotFound("tenant"))
 }
 
 /// A tenant by slug.
 pub async fn by_slug(db: &Db, slug: &str) -> AppResult<tenant::Model> {
-    tenant::Entity::find()
+    let sys = db.system("look up a tenant by slug");
+    sys.find::<tenant::Entity>()
         .filter(tenant::Column::Slug.eq(slug.trim().to_lowercase()))
-        .one(db.conn())
+        .one(sys.conn())
         .await?
         .ok_or(AppError::NotFound("tenant"))
 }

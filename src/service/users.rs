@@ -8,10 +8,7 @@
 use chrono::Utc;
 use entity::{refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -21,6 +18,7 @@ use super::{TenantScope, validate};
 use crate::auth::{Role, password};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::service::store::{Tenant, Writer};
 
 /// Input of `createUser`.
 #[derive(Debug, Clone)]
@@ -58,28 +56,24 @@ pub async fn create(db: &Db, scope: &TenantScope, input: NewUser) -> AppResult<u
     let full_name = validate::text("fullName", &input.full_name, 1, 200)?;
     password::validate(&input.password)?;
     let password_hash = password::hash(&input.password).await?;
-    let scope = scope.clone();
-    db.write(move |txn| {
-        Box::pin(async move {
-            insert_in(txn, &scope, email, full_name, input.role, password_hash).await
-        })
+    db.write(scope, move |t| {
+        Box::pin(async move { insert_in(t, email, full_name, input.role, password_hash).await })
     })
     .await
 }
 
 /// Inserts a user inside an existing transaction (also used by tenant bootstrap).
 pub async fn insert_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     email: String,
     full_name: String,
     role: Role,
     password_hash: String,
 ) -> AppResult<user::Model> {
-    let taken = scope
+    let taken = t
         .select::<user::Entity>()
         .filter(user::Column::Email.eq(&email))
-        .one(txn)
+        .one(t.conn())
         .await?
         .is_some();
     if taken {
@@ -88,36 +82,32 @@ pub async fn insert_in(
         )));
     }
     let now = Utc::now();
-    let created = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(scope.tenant_id()),
-        email: Set(email),
-        full_name: Set(full_name),
-        role: Set(role.as_str().to_owned()),
-        password_hash: Set(password_hash),
-        is_active: Set(true),
-        last_login_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(txn)
-    .await?;
-    change::record(
-        txn,
-        scope,
-        Change {
-            action: "user.created",
-            entity_type: "user",
-            entity_id: Some(created.id),
-            changes: FieldChanges::new()
-                .initial("email", &created.email)
-                .initial("fullName", &created.full_name)
-                .initial("role", &created.role)
-                .secret("password"),
-            payload: event_payload(&created),
-        },
-    )
+    let created = t
+        .insert(user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email),
+            full_name: Set(full_name),
+            role: Set(role.as_str().to_owned()),
+            password_hash: Set(password_hash),
+            is_active: Set(true),
+            last_login_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        })
+        .await?;
+    t.record(Change {
+        action: "user.created",
+        entity_type: "user",
+        entity_id: Some(created.id),
+        changes: FieldChanges::new()
+            .initial("email", &created.email)
+            .initial("fullName", &created.full_name)
+            .initial("role", &created.role)
+            .secret("password"),
+        payload: event_payload(&created),
+    })
     .await?;
     Ok(created)
 }
@@ -135,10 +125,9 @@ pub async fn update(
         .as_deref()
         .map(|n| validate::text("fullName", n, 1, 200))
         .transpose()?;
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked(txn, &scope, id).await?;
+            let current = locked(t, id).await?;
             change::expect_version("user", current.version, expected_version)?;
             let role = changes
                 .role
@@ -146,7 +135,7 @@ pub async fn update(
                 .unwrap_or(current.role.clone());
             let is_active = changes.is_active.unwrap_or(current.is_active);
             let full_name = full_name.unwrap_or(current.full_name.clone());
-            let updated = apply(txn, &scope, current, full_name, role, is_active).await?;
+            let updated = apply(t, current, full_name, role, is_active).await?;
             Ok(updated)
         })
     })
@@ -155,33 +144,26 @@ pub async fn update(
 
 /// Deactivates user `id` (their credentials stop working at once).
 pub async fn deactivate(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<user::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked(txn, &scope, id).await?;
+            let current = locked(t, id).await?;
             let (full_name, role) = (current.full_name.clone(), current.role.clone());
-            apply(txn, &scope, current, full_name, role, false).await
+            apply(t, current, full_name, role, false).await
         })
     })
     .await
 }
 
-async fn locked(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<user::Model> {
-    scope
-        .find_by_id::<user::Entity>(id)
+async fn locked(t: Writer<'_>, id: Uuid) -> AppResult<user::Model> {
+    t.by_id::<user::Entity>(id)
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("user"))
 }
 
 async fn apply(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     current: user::Model,
     full_name: String,
     role: String,
@@ -190,11 +172,11 @@ async fn apply(
     let was_active_admin = current.is_active && current.role == Role::Admin.as_str();
     let stays_active_admin = is_active && role == Role::Admin.as_str();
     if was_active_admin && !stays_active_admin {
-        let active_admins = scope
+        let active_admins = t
             .select::<user::Entity>()
             .filter(user::Column::Role.eq(Role::Admin.as_str()))
             .filter(user::Column::IsActive.eq(true))
-            .count(txn)
+            .count(t.conn())
             .await?;
         if active_admins <= 1 {
             return Err(AppError::Conflict(
@@ -217,82 +199,68 @@ async fn apply(
     model.is_active = Set(is_active);
     model.updated_at = Set(Utc::now());
     model.version = Set(current.version + 1);
-    let updated = model.update(txn).await?;
+    let updated = t.update(model).await?;
     if deactivated {
-        revoke_sessions(txn, scope, updated.id).await?;
+        revoke_sessions(t, updated.id).await?;
     }
     if deactivated || role_changed {
         let role = Role::parse(&updated.role).filter(|_| updated.is_active);
-        super::api_keys::revoke_beyond_creator(txn, scope, updated.id, role).await?;
+        super::api_keys::revoke_beyond_creator(t, updated.id, role).await?;
     }
-    change::record(
-        txn,
-        scope,
-        Change {
-            action: if deactivated {
-                "user.deactivated"
-            } else {
-                "user.updated"
-            },
-            entity_type: "user",
-            entity_id: Some(updated.id),
-            changes,
-            payload: event_payload(&updated),
+    t.record(Change {
+        action: if deactivated {
+            "user.deactivated"
+        } else {
+            "user.updated"
         },
-    )
+        entity_type: "user",
+        entity_id: Some(updated.id),
+        changes,
+        payload: event_payload(&updated),
+    })
     .await?;
     Ok(updated)
 }
 
 /// Revokes every refresh token of a user.
-pub async fn revoke_sessions(
-    txn: &impl ConnectionTrait,
-    scope: &TenantScope,
-    user_id: Uuid,
-) -> AppResult<()> {
-    refresh_token::Entity::update_many()
+pub async fn revoke_sessions(t: Writer<'_>, user_id: Uuid) -> AppResult<()> {
+    t.update_many::<refresh_token::Entity>()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::TenantId.eq(scope.tenant_id()))
         .filter(refresh_token::Column::UserId.eq(user_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(txn)
+        .exec(t.conn())
         .await?;
     Ok(())
 }
 
 /// One user of the scope's tenant.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<user::Model> {
-    scope
-        .find_by_id::<user::Entity>(id)
-        .one(db.conn())
+    let t = db.read(scope);
+    t.by_id::<user::Entity>(id)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("user"))
 }
 
 /// One user of the scope's tenant, inside a transaction.
-pub async fn get_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<user::Model> {
-    scope
-        .find_by_id::<user::Entity>(id)
-        .one(txn)
+pub async fn get_in(t: Writer<'_>, id: Uuid) -> AppResult<user::Model> {
+    t.by_id::<user::Entity>(id)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("user"))
 }
 
 /// Users by id (for DataLoaders); ids of other tenants are simply absent.
 pub async fn by_ids(db: &Db, scope: &TenantScope, ids: &[Uuid]) -> AppResult<Vec<user::Model>> {
-    Ok(scope
-        .select::<user::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<user::Entity>()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
-fn filtered(scope: &TenantScope, filter: &UserFilter) -> sea_orm::Select<user::Entity> {
-    let mut query = scope.select::<user::Entity>();
+fn filtered(t: Tenant<'_>, filter: &UserFilter) -> sea_orm::Select<user::Entity> {
+    let mut query = t.select::<user::Entity>();
     if let Some(role) = filter.role {
         query = query.filter(user::Column::Role.eq(role.as_str()));
     }
@@ -324,15 +292,17 @@ pub async fn list(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> AppResult<Page<user::Model>> {
-    let mut query = filtered(scope, filter).order_by_asc(user::Column::Id);
+    let t = db.read(scope);
+    let mut query = filtered(t, filter).order_by_asc(user::Column::Id);
     if let Some(after) = page.after {
         query = query.filter(user::Column::Id.gt(after));
     }
-    let rows = query.limit(page.limit()).all(db.conn()).await?;
+    let rows = query.limit(page.limit()).all(t.conn()).await?;
     Ok(Page::from_rows(rows, page))
 }
 
 /// How many users match `filter`.
 pub async fn count(db: &Db, scope: &TenantScope, filter: &UserFilter) -> AppResult<u64> {
-    Ok(filtered(scope, filter).count(db.conn()).await?)
+    let t = db.read(scope);
+    Ok(filtered(t, filter).count(t.conn()).await?)
 }

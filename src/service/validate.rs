@@ -1,7 +1,7 @@
 //! Input validation shared by services; each error names the offending field.
 
 use crate::error::{AppError, AppResult};
-use crate::service::clients::Patch;
+use crate::service::kernel::Patch;
 
 /// Applies a partial update of an optional text: keep, clear (also for blank text), or
 /// set after checking it is 1 to `max` characters.

@@ -348,6 +348,7 @@ async fn api_keys_work_like_tokens_until_revoked_or_expired() {
         .to_owned();
     assert_eq!(status_and_code(&app, &secret).await, (200, None));
     app.db
+        .system("test inspection")
         .conn()
         .execute_unprepared(
             "UPDATE api_keys SET expires_at = '2000-01-01T00:00:00Z' WHERE name = 'short'",

@@ -498,9 +498,13 @@ async fn billing_fields_and_the_tax_id_are_for_billing_readers_only() {
     for table in ["clients", "audit_events", "event_outbox"] {
         let rows = app
             .db
+            .system("test inspection")
             .conn()
             .query_all_raw(Statement::from_string(
-                app.db.conn().get_database_backend(),
+                app.db
+                    .system("test inspection")
+                    .conn()
+                    .get_database_backend(),
                 format!("SELECT * FROM {table}"),
             ))
             .await

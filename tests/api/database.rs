@@ -14,7 +14,7 @@ async fn migrations_go_up_and_down_cleanly() {
     let (_database, url) = TestDatabase::create().await;
     let db = Db::connect(&url, 2).await.unwrap();
     let tables = |db: Db| async move {
-        SchemaManager::new(db.conn())
+        SchemaManager::new(db.system("test inspection").conn())
             .has_table("tenants")
             .await
             .unwrap()
@@ -44,33 +44,38 @@ async fn fifty_concurrent_read_then_write_transactions_lose_nothing() {
     for i in 0..50 {
         let db = Arc::clone(&db);
         tasks.push(tokio::spawn(async move {
-            db.write(move |txn| {
-                Box::pin(async move {
-                    // Read first, then write: the pattern that makes a deferred SQLite
-                    // transaction fail with "database is locked" under concurrency.
-                    let before = tenant::Entity::find().count(txn).await?;
-                    tokio::task::yield_now().await;
-                    let now = chrono::Utc::now();
-                    tenant::ActiveModel {
-                        id: Set(uuid::Uuid::now_v7()),
-                        slug: Set(format!("t{i}-{before}")),
-                        name: Set(format!("Tenant {i}")),
-                        settings: Set(serde_json::json!({})),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                    }
-                    .insert(txn)
-                    .await?;
-                    Ok(())
+            db.system("test: concurrent writers")
+                .write(move |x| {
+                    Box::pin(async move {
+                        let txn = x.conn();
+                        // Read first, then write: the pattern that makes a deferred SQLite
+                        // transaction fail with "database is locked" under concurrency.
+                        let before = tenant::Entity::find().count(txn).await?;
+                        tokio::task::yield_now().await;
+                        let now = chrono::Utc::now();
+                        tenant::ActiveModel {
+                            id: Set(uuid::Uuid::now_v7()),
+                            slug: Set(format!("t{i}-{before}")),
+                            name: Set(format!("Tenant {i}")),
+                            settings: Set(serde_json::json!({})),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                        }
+                        .insert(txn)
+                        .await?;
+                        Ok(())
+                    })
                 })
-            })
-            .await
+                .await
         }));
     }
     for task in tasks {
         task.await.unwrap().expect("no write fails");
     }
-    let count = tenant::Entity::find().count(app.db.conn()).await.unwrap();
+    let count = tenant::Entity::find()
+        .count(app.db.system("test inspection").conn())
+        .await
+        .unwrap();
     assert_eq!(count, 50);
 }
 

@@ -92,11 +92,11 @@ impl TestApp {
 
     async fn document_rows(&self) -> (u64, u64) {
         let documents = entity::client_document::Entity::find()
-            .count(self.db.conn())
+            .count(self.db.system("test inspection").conn())
             .await
             .unwrap();
         let versions = entity::document_version::Entity::find()
-            .count(self.db.conn())
+            .count(self.db.system("test inspection").conn())
             .await
             .unwrap();
         (documents, versions)
@@ -747,7 +747,7 @@ async fn purge_removes_expired_deleted_files_and_keeps_retained_ones() {
             .parse::<uuid::Uuid>()
             .unwrap(),
     )
-    .one(app.db.conn())
+    .one(app.db.system("test inspection").conn())
     .await
     .unwrap();
     assert!(purged.is_none());
@@ -1001,7 +1001,12 @@ async fn a_failed_database_write_leaves_no_orphan_file_and_no_half_row() {
         ]
     };
     for statement in trigger {
-        app.db.conn().execute_unprepared(statement).await.unwrap();
+        app.db
+            .system("test inspection")
+            .conn()
+            .execute_unprepared(statement)
+            .await
+            .unwrap();
     }
     let body = app
         .upload(

@@ -67,6 +67,7 @@ async fn ratings_outside_one_to_five_are_refused_by_the_api_and_the_database() {
     let id = ok["id"].as_str().unwrap();
     let direct = app
         .db
+        .system("test inspection")
         .conn()
         .execute_unprepared(&format!(
             "UPDATE client_feedback SET decision_speed_rating = 9 WHERE id = {}",

@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 
 use clientgraph::auth::{JwtKeys, Role};
 use clientgraph::db::Db;
-use clientgraph::service::TenantScope;
 use clientgraph::service::tenants::{self, FirstAdmin};
 use clientgraph::service::users::{self, NewUser};
 use clientgraph::{Application, Config};
@@ -234,7 +233,7 @@ impl TestApp {
         );
         let user = users::create(
             &self.db,
-            &TenantScope::system(tenant.id),
+            &self.db.system("test fixture").scope(tenant.id),
             NewUser {
                 email: email.clone(),
                 full_name: format!("A {}", role.as_str()),

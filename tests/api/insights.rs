@@ -77,7 +77,7 @@ async fn backdate_fill(app: &TestApp, job_id: &Value, opened_days_ago: i64, fill
             Expr::val(now - Duration::days(filled_days_ago)),
         )
         .filter(job::Column::Id.eq(id))
-        .exec(app.db.conn())
+        .exec(app.db.system("test inspection").conn())
         .await
         .unwrap();
 }
@@ -402,9 +402,13 @@ async fn analytics_run(app: &TestApp, date: &str) -> std::process::Output {
 async fn analytics_rows(app: &TestApp) -> i64 {
     let row = app
         .db
+        .system("test inspection")
         .conn()
         .query_one_raw(sea_orm::Statement::from_string(
-            app.db.conn().get_database_backend(),
+            app.db
+                .system("test inspection")
+                .conn()
+                .get_database_backend(),
             "SELECT COUNT(*) AS n FROM client_analytics",
         ))
         .await

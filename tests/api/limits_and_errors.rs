@@ -12,6 +12,7 @@ async fn internal_errors_do_not_leak_sql_or_details() {
     // Remove the table `serverInfo.schemaVersion` reads, so the resolver hits a real
     // database error ("no such table", with SQL in its text).
     app.db
+        .system("test inspection")
         .conn()
         .execute_unprepared("DROP TABLE seaql_migrations")
         .await

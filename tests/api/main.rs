@@ -27,4 +27,5 @@ mod permissions;
 mod sessions;
 mod stored_input;
 mod tenancy;
+mod tenant_keys;
 mod users_admin;

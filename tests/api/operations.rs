@@ -17,7 +17,12 @@ async fn ready_turns_503_when_the_database_is_gone() {
     let ready = app.client.get(app.url("/ready")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
 
-    app.db.conn().close_by_ref().await.unwrap();
+    app.db
+        .system("test inspection")
+        .conn()
+        .close_by_ref()
+        .await
+        .unwrap();
 
     let ready = app.client.get(app.url("/ready")).send().await.unwrap();
     assert_eq!(ready.status(), 503);

@@ -213,7 +213,7 @@ async fn every_change_is_audited_with_its_request_and_no_secret_is_recorded() {
     // No password, hash or key secret anywhere in the audit log or the outbox.
     let all_audit = serde_json::to_string(
         &audit_event::Entity::find()
-            .all(app.db.conn())
+            .all(app.db.system("test inspection").conn())
             .await
             .unwrap()
             .iter()
@@ -223,7 +223,7 @@ async fn every_change_is_audited_with_its_request_and_no_secret_is_recorded() {
     .unwrap();
     let all_outbox = serde_json::to_string(
         &event_outbox::Entity::find()
-            .all(app.db.conn())
+            .all(app.db.system("test inspection").conn())
             .await
             .unwrap()
             .iter()
@@ -243,7 +243,7 @@ async fn every_change_is_audited_with_its_request_and_no_secret_is_recorded() {
     }
     // Each change produced its outbox event.
     let events = event_outbox::Entity::find()
-        .all(app.db.conn())
+        .all(app.db.system("test inspection").conn())
         .await
         .unwrap();
     for kind in ["user.created", "user.updated", "api_key.created"] {
@@ -267,7 +267,7 @@ async fn a_mutation_that_fails_after_its_audit_write_leaves_nothing_behind() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("acme").await;
     let admin = app.token(&tenant, Role::Admin).await;
-    let conn = app.db.conn();
+    let conn = app.db.system("test inspection").conn();
     let users_before = user::Entity::find().count(conn).await.unwrap();
     let audit_before = audit_event::Entity::find().count(conn).await.unwrap();
     let outbox_before = event_outbox::Entity::find().count(conn).await.unwrap();

@@ -35,14 +35,14 @@ async fn big_client(db: &Db, tenant_id: uuid::Uuid) -> anyhow::Result<client::Mo
     client::Entity::find()
         .filter(client::Column::TenantId.eq(tenant_id))
         .order_by_asc(client::Column::NameNormalized)
-        .one(db.conn())
+        .one(db.system("benchmark data").conn())
         .await?
         .context("seed first: clientgraph-bench seed-dashboard")
 }
 
 /// Seeds the tenant (once).
 pub async fn seed(db: &Db) -> anyhow::Result<()> {
-    if db.conn().get_database_backend() != DbBackend::Postgres {
+    if db.system("benchmark data").conn().get_database_backend() != DbBackend::Postgres {
         bail!("the dashboard benchmark runs on PostgreSQL (DATABASE_URL=postgres://…)");
     }
     super::seed_tenant(db, TENANT, 1000).await?;
@@ -54,7 +54,12 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
             sql,
             [tenant.id.into(), big.id.into()],
         );
-        async move { db.conn().execute_raw(statement).await }
+        async move {
+            db.system("benchmark data")
+                .conn()
+                .execute_raw(statement)
+                .await
+        }
     };
     let has = tenant_has_rows(db, "jobs", tenant.id).await?;
     if has {
@@ -113,7 +118,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
                 now() - make_interval(days => k * 20), now(), 1 \
          FROM generate_series(1, 8) AS k")
         .await?;
-    db.conn()
+    db.system("benchmark data").conn()
         .execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "UPDATE clients SET open_jobs_count = (SELECT COUNT(*) FROM client_job_assignments l \
@@ -122,7 +127,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
             [tenant.id.into()],
         ))
         .await?;
-    db.conn().execute_unprepared("ANALYZE").await?;
+    db.system("benchmark data")
+        .conn()
+        .execute_unprepared("ANALYZE")
+        .await?;
     println!(
         "{TENANT}: 1,000 clients; {} has 500 jobs and 20,000 applications; 2,498 other jobs, 49,960 other applications; in {:.1?}",
         big.name,
@@ -148,7 +156,7 @@ pub async fn run(
         .context("seed first: clientgraph-bench seed-dashboard")?;
     let admin = user::Entity::find()
         .filter(user::Column::TenantId.eq(tenant.id))
-        .one(db.conn())
+        .one(db.system("benchmark data").conn())
         .await?
         .context("seed first")?;
     let big = big_client(&db, tenant.id).await?;

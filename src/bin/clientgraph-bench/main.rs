@@ -192,13 +192,13 @@ pub(crate) async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Resu
     };
     let existing = client::Entity::find()
         .filter(client::Column::TenantId.eq(tenant.id))
-        .count(db.conn())
+        .count(db.system("benchmark data").conn())
         .await?;
     if existing >= count as u64 {
         println!("{slug}: {existing} clients already");
         return Ok(());
     }
-    let backend = db.conn().get_database_backend();
+    let backend = db.system("benchmark data").conn().get_database_backend();
     let started = Instant::now();
     const BATCH: i64 = 100_000;
     let mut from = existing as i64 + 1;
@@ -208,7 +208,8 @@ pub(crate) async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Resu
             DbBackend::Postgres => vec![tenant.id.into(), from.into(), to.into()],
             _ => vec![from.into(), to.into(), tenant.id.into()],
         };
-        db.conn()
+        db.system("benchmark data")
+            .conn()
             .execute_raw(Statement::from_sql_and_values(
                 backend,
                 insert_sql(backend),
@@ -224,7 +225,8 @@ pub(crate) async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Resu
     } else {
         tags.replace("$1", "?")
     };
-    db.conn()
+    db.system("benchmark data")
+        .conn()
         .execute_raw(Statement::from_sql_and_values(
             backend,
             tags,
@@ -238,7 +240,8 @@ pub(crate) async fn seed_tenant(db: &Db, slug: &str, count: i64) -> anyhow::Resu
     } else {
         counter.replace("$1", "?").replace("$2", "?")
     };
-    db.conn()
+    db.system("benchmark data")
+        .conn()
         .execute_raw(Statement::from_sql_and_values(
             backend,
             counter,
@@ -313,7 +316,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn explain(db: &Db, statement: Statement) -> anyhow::Result<String> {
-    let backend = db.conn().get_database_backend();
+    let backend = db.system("benchmark data").conn().get_database_backend();
     let prefix = if backend == DbBackend::Postgres {
         "EXPLAIN (ANALYZE, BUFFERS) "
     } else {
@@ -324,7 +327,11 @@ async fn explain(db: &Db, statement: Statement) -> anyhow::Result<String> {
         format!("{prefix}{}", statement.sql),
         statement.values.map(|v| v.0).unwrap_or_default(),
     );
-    let rows = db.conn().query_all_raw(explained).await?;
+    let rows = db
+        .system("benchmark data")
+        .conn()
+        .query_all_raw(explained)
+        .await?;
     let mut lines = Vec::new();
     for row in rows {
         let line: String = match backend {
@@ -340,12 +347,12 @@ async fn run(db: Db, iterations: usize) -> anyhow::Result<()> {
     let tenant = tenants::by_slug(&db, "bench").await?;
     let admin = user::Entity::find()
         .filter(user::Column::TenantId.eq(tenant.id))
-        .one(db.conn())
+        .one(db.system("benchmark data").conn())
         .await?
         .ok_or_else(|| anyhow::anyhow!("seed first"))?;
     let total = client::Entity::find()
         .filter(client::Column::TenantId.eq(tenant.id))
-        .count(db.conn())
+        .count(db.system("benchmark data").conn())
         .await?;
     let config = clientgraph::Config::with_database("sqlite::memory:");
     let (schema, auth, meta) = in_process(&db, &config, tenant.id, admin.id)?;
@@ -358,7 +365,7 @@ async fn run(db: Db, iterations: usize) -> anyhow::Result<()> {
         .filter(client::Column::TenantId.eq(tenant.id))
         .order_by(sea_orm::sea_query::Expr::cust(order), sea_orm::Order::Asc)
         .limit(iterations as u64)
-        .all(db.conn())
+        .all(db.system("benchmark data").conn())
         .await?;
     let fragments: Vec<String> = sample
         .iter()
@@ -467,7 +474,9 @@ async fn run(db: Db, iterations: usize) -> anyhow::Result<()> {
         );
         let (_, query, window) = make(0);
         let prepared = read::prepare_list(&db, &scope, &query, &window)?;
-        let statement = prepared.select.build(db.conn().get_database_backend());
+        let statement = prepared
+            .select
+            .build(db.system("benchmark data").conn().get_database_backend());
         println!("  plan:\n{}", explain(&db, statement).await?);
     }
     Ok(())
@@ -488,7 +497,10 @@ async fn main() -> anyhow::Result<()> {
             for i in 1..=noise_tenants {
                 seed_tenant(&db, &format!("noise-{i}"), noise_clients).await?;
             }
-            db.conn().execute_unprepared("ANALYZE").await?;
+            db.system("benchmark data")
+                .conn()
+                .execute_unprepared("ANALYZE")
+                .await?;
         }
         Command::Run { iterations } => run(db, iterations).await?,
         Command::SeedNested { clients } => nested::seed(&db, clients).await?,

@@ -39,7 +39,7 @@ const JWT_SECRET: &str = "nested-bench-secret-nested-bench-secret";
 
 /// Adds 5 contacts, 10 notes and 10 communications to every client of the tenant.
 pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
-    if db.conn().get_database_backend() != DbBackend::Postgres {
+    if db.system("benchmark data").conn().get_database_backend() != DbBackend::Postgres {
         bail!("the nested benchmark runs on PostgreSQL (DATABASE_URL=postgres://…)");
     }
     super::seed_tenant(db, TENANT, clients).await?;
@@ -47,7 +47,12 @@ pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
     let run = |sql: &'static str| {
         let statement =
             Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant.id.into()]);
-        async move { db.conn().execute_raw(statement).await }
+        async move {
+            db.system("benchmark data")
+                .conn()
+                .execute_raw(statement)
+                .await
+        }
     };
     let started = Instant::now();
     let has = tenant_has_rows(db, "client_contacts", tenant.id).await?;
@@ -89,6 +94,7 @@ pub async fn seed(db: &Db, clients: i64) -> anyhow::Result<()> {
 /// Whether `table` holds any row of the tenant (seeding is skipped when it does).
 pub async fn tenant_has_rows(db: &Db, table: &str, tenant_id: uuid::Uuid) -> anyhow::Result<bool> {
     let row = db
+        .system("benchmark data")
         .conn()
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -107,7 +113,12 @@ async fn seed_jobs_and_feedback(db: &Db, tenant_id: uuid::Uuid) -> anyhow::Resul
     let run = |sql: &'static str| {
         let statement =
             Statement::from_sql_and_values(DbBackend::Postgres, sql, [tenant_id.into()]);
-        async move { db.conn().execute_raw(statement).await }
+        async move {
+            db.system("benchmark data")
+                .conn()
+                .execute_raw(statement)
+                .await
+        }
     };
     let has = tenant_has_rows(db, "jobs", tenant_id).await?;
     if has {
@@ -136,7 +147,10 @@ async fn seed_jobs_and_feedback(db: &Db, tenant_id: uuid::Uuid) -> anyhow::Resul
          FROM clients c CROSS JOIN generate_series(1, 2) AS k WHERE c.tenant_id = $1")
         .await?;
     run("UPDATE clients SET open_jobs_count = 1 WHERE tenant_id = $1").await?;
-    db.conn().execute_unprepared("ANALYZE").await?;
+    db.system("benchmark data")
+        .conn()
+        .execute_unprepared("ANALYZE")
+        .await?;
     println!(
         "{TENANT}: a job with 10 applications and 2 feedback rows per client in {:.1?}",
         started.elapsed()
@@ -373,7 +387,7 @@ pub async fn run(db: Db, options: Options) -> anyhow::Result<()> {
         .context("seed first: clientgraph-bench seed-nested")?;
     let admin = user::Entity::find()
         .filter(user::Column::TenantId.eq(tenant.id))
-        .one(db.conn())
+        .one(db.system("benchmark data").conn())
         .await?
         .context("seed first")?;
 

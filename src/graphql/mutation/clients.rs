@@ -11,8 +11,9 @@ use crate::graphql::guards::require;
 use crate::graphql::types::Client;
 use crate::service::clients::write::{self, Lifecycle, NewClient};
 use crate::service::clients::{
-    AddressInput, AddressKind, ClientPatch, ClientStage, ClientStatus, ClientTier, Patch,
+    AddressInput, AddressKind, ClientPatch, ClientStage, ClientStatus, ClientTier,
 };
+use crate::service::kernel::Patch;
 
 /// A postal address.
 #[derive(InputObject)]

@@ -7,10 +7,10 @@ use crate::error::AppError;
 use crate::graphql::context::{self, parse_id};
 use crate::graphql::guards::require;
 use crate::graphql::types::Document;
-use crate::service::clients::Patch;
 use crate::service::documents::{
     self, DocType, DocumentPatch, FileSettings, IncomingFile, Visibility,
 };
+use crate::service::kernel::Patch;
 
 /// A new document's metadata; every field is optional.
 #[derive(InputObject, Default)]

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::graphql::context::parse_id;
 
-use crate::service::clients::Patch;
+use crate::service::kernel::Patch;
 
 mod api_keys;
 mod bulk;

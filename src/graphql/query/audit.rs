@@ -64,7 +64,7 @@ impl AuditQuery {
             &page,
             |e| e.id,
             AuditEvent,
-            AuditEventConnectionFields(filter),
+            AuditEventConnectionFields::All(filter),
         ))
     }
 }

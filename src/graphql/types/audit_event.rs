@@ -1,11 +1,13 @@
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
+use uuid::Uuid;
 
 use super::User;
 use crate::auth::ActorKind;
+use crate::graphql::connection::nested_total;
 use crate::graphql::context;
-use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::{AuditOfClient, UserLoader};
 use crate::service::audit::{self, AuditFilter};
 
 /// One recorded change, written in the same transaction as the change itself.
@@ -64,13 +66,29 @@ impl AuditEvent {
 }
 
 /// Totals of an audit-event list.
-pub struct AuditEventConnectionFields(pub AuditFilter);
+pub enum AuditEventConnectionFields {
+    /// One client's trail (batched across the clients of a page).
+    OfClient {
+        client_id: Uuid,
+        /// Already counted by the page statement (no cursor).
+        total: Option<u64>,
+    },
+    /// The tenant's audit log, filtered.
+    All(AuditFilter),
+}
 
 /// Totals of an audit-event list.
 #[Object]
 impl AuditEventConnectionFields {
     /// How many events match the filter (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(audit::count(context::db(ctx)?, context::scope(ctx)?, &self.0).await?)
+        match self {
+            AuditEventConnectionFields::OfClient { client_id, total } => {
+                nested_total::<AuditOfClient>(ctx, *client_id, &(), *total).await
+            }
+            AuditEventConnectionFields::All(filter) => {
+                Ok(audit::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
+            }
+        }
     }
 }

@@ -12,21 +12,18 @@ use super::{
 };
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
-use crate::graphql::connection::{
-    from_page, from_rows, load_nested_page, nested_connection, nested_page,
-};
+use crate::graphql::connection::{from_rows, load_nested_page, nested_connection, nested_page};
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{
-    AddressesLoader, AnalyticsLoader, ClientLoader, ContactsOfClient, FeedbackOfClient,
-    FeedbackSummaryLoader, JobLinksOfClient, JobLoader, NotesOfClient, PrimaryContactLoader,
-    SubsidiariesLoader, UserLoader,
+    AddressesLoader, AnalyticsLoader, AuditOfClient, ClientLoader, ContactsOfClient,
+    FeedbackOfClient, FeedbackSummaryLoader, JobLinksOfClient, JobLoader, NotesOfClient,
+    PrimaryContactLoader, SubsidiariesLoader, TaxIdRevealLoader, UserLoader,
 };
 use crate::graphql::query::communications::CommunicationFilterInput;
 use crate::graphql::query::contacts::ContactFilterInput;
 use crate::graphql::query::jobs::ClientJobFilterInput;
 use crate::graphql::query::notes::{NoteFilterInput, NoteOrderBy};
-use crate::service::audit::{self, AuditFilter};
 use crate::service::clients::read::{self, ClientQuery};
 use crate::service::clients::{AddressKind, ClientStage, ClientStatus, ClientTier, write};
 use crate::service::documents::read::Parent;
@@ -101,7 +98,14 @@ impl Client {
     #[graphql(guard = "require(Permission::BillingRead)")]
     async fn tax_id(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let cipher = ctx.data::<FieldCipher>()?;
-        Ok(write::reveal_tax_id(context::db(ctx)?, context::scope(ctx)?, cipher, &self.0).await?)
+        let Some(plain) = write::decrypt_tax_id(context::scope(ctx)?, cipher, &self.0)? else {
+            return Ok(None);
+        };
+        // Audited before it is answered: the request's reveals are written together.
+        context::loader::<TaxIdRevealLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?;
+        Ok(Some(plain))
     }
     async fn entity_type(&self) -> Option<&str> {
         self.0.entity_type.as_deref()
@@ -432,20 +436,19 @@ impl Client {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Option<Connection<String, AuditEvent, AuditEventConnectionFields>>> {
-        let page = PageRequest::new(first, after.as_deref())?;
-        let filter = AuditFilter {
-            entity_type: Some("client".into()),
-            entity_id: Some(self.0.id),
-            ..Default::default()
-        };
-        let rows = audit::list(context::db(ctx)?, context::scope(ctx)?, &filter, &page).await?;
-        Ok(Some(from_page(
-            rows,
-            &page,
-            |e| e.id,
-            AuditEvent,
-            AuditEventConnectionFields(filter),
-        )))
+        let client_id = self.0.id;
+        Ok(Some(
+            nested_connection::<AuditOfClient, _, _>(
+                ctx,
+                client_id,
+                (),
+                first,
+                after,
+                AuditEvent,
+                |total| AuditEventConnectionFields::OfClient { client_id, total },
+            )
+            .await?,
+        ))
     }
 }
 

@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use entity::client;
 use uuid::Uuid;
 
-use super::input::{ClientDraft, ClientPatch, Patch};
+use super::input::{ClientDraft, ClientPatch};
 use super::kinds::{ClientStatus, ClientTier};
 use super::write::{self, Lifecycle, NewClient, PreparedClient};
 use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
+use crate::service::kernel::Patch;
 
 /// Most ids in one bulk update.
 pub const MAX_BULK_UPDATE: usize = 50;
@@ -57,24 +58,23 @@ pub async fn bulk_update(
     }
     let mut results = Vec::with_capacity(ids.len());
     for (index, id) in ids.into_iter().enumerate() {
-        let (scope, cipher, operation) = (scope.clone(), cipher.clone(), operation.clone());
+        let (cipher, operation) = (cipher.clone(), operation.clone());
         let outcome = db
-            .write_or_rehearse(!dry_run, move |txn| {
+            .write_or_rehearse(scope, !dry_run, move |t| {
                 Box::pin(async move {
                     match operation {
                         BulkOperation::Deactivate { reason } => {
-                            write::lifecycle_in(txn, &scope, id, Lifecycle::Deactivate { reason })
-                                .await
+                            write::lifecycle_in(t, id, Lifecycle::Deactivate { reason }).await
                         }
                         BulkOperation::AddTags(tags) => {
-                            let current = super::read::get_in(txn, &scope, id).await?;
+                            let current = crate::service::kernel::live_client(t, id).await?;
                             let mut all = ClientDraft::from_model(&current).tags;
                             all.extend(tags);
                             let patch = ClientPatch {
                                 tags: Some(all),
                                 ..Default::default()
                             };
-                            write::update_in(txn, &scope, &cipher, id, patch, None).await
+                            write::update_in(t, &cipher, id, patch, None).await
                         }
                         other => {
                             let patch = match other {
@@ -94,7 +94,7 @@ pub async fn bulk_update(
                                     unreachable!("handled above")
                                 }
                             };
-                            write::update_in(txn, &scope, &cipher, id, patch, None).await
+                            write::update_in(t, &cipher, id, patch, None).await
                         }
                     }
                 })
@@ -135,9 +135,9 @@ pub async fn bulk_create(
             let outcome = match item {
                 Err(err) => Err(err),
                 Ok(item) => {
-                    let (scope, cipher) = (scope.clone(), cipher.clone());
-                    db.write(move |txn| {
-                        Box::pin(async move { write::create_in(txn, &scope, &cipher, item).await })
+                    let cipher = cipher.clone();
+                    db.write(scope, move |t| {
+                        Box::pin(async move { write::create_in(t, &cipher, item).await })
                     })
                     .await
                 }
@@ -165,13 +165,13 @@ pub async fn bulk_create(
     let count = items.len();
     // Which item failed, so its own error can be reported; all others rolled back with it.
     let failed_at = Arc::new(AtomicUsize::new(usize::MAX));
-    let (scope, cipher, marker) = (scope.clone(), cipher.clone(), Arc::clone(&failed_at));
+    let (cipher, marker) = (cipher.clone(), Arc::clone(&failed_at));
     let written = db
-        .write(move |txn| {
+        .write(scope, move |t| {
             Box::pin(async move {
                 let mut created = Vec::with_capacity(items.len());
                 for (index, item) in items.into_iter().enumerate() {
-                    match write::create_in(txn, &scope, &cipher, item).await {
+                    match write::create_in(t, &cipher, item).await {
                         Ok(model) => created.push(model),
                         Err(err) => {
                             marker.store(index, Ordering::Relaxed);

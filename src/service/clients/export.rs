@@ -20,7 +20,7 @@ use crate::auth::signed::UrlSigner;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::service::TenantScope;
-use crate::service::change::{self, Change, FieldChanges};
+use crate::service::change::{Change, FieldChanges};
 
 /// Purpose of export tokens (a token for another route is refused here).
 pub const PURPOSE: &str = "clients-export";
@@ -81,20 +81,15 @@ pub async fn request(
         format,
     };
     let token = signer.sign(PURPOSE, &grant, expires_at)?;
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            change::audit(
-                txn,
-                &scope,
-                Change {
-                    action: "client.export_requested",
-                    entity_type: "client",
-                    entity_id: None,
-                    changes: FieldChanges::new(),
-                    payload: json!({ "format": format, "query": query }),
-                },
-            )
+            t.audit(Change {
+                action: "client.export_requested",
+                entity_type: "client",
+                entity_id: None,
+                changes: FieldChanges::new(),
+                payload: json!({ "format": format, "query": query }),
+            })
             .await
         })
     })
@@ -104,23 +99,18 @@ pub async fn request(
 
 /// Audits the download itself (the moment data leaves).
 pub async fn audit_download(db: &Db, scope: &TenantScope, grant: &ExportGrant) -> AppResult<()> {
-    let scope = scope.clone();
     let details = FieldChanges::new()
         .initial("format", grant.format)
         .initial("query", &grant.query);
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            change::audit(
-                txn,
-                &scope,
-                Change {
-                    action: "client.exported",
-                    entity_type: "client",
-                    entity_id: None,
-                    changes: details,
-                    payload: Value::Null,
-                },
-            )
+            t.audit(Change {
+                action: "client.exported",
+                entity_type: "client",
+                entity_id: None,
+                changes: details,
+                payload: Value::Null,
+            })
             .await
         })
     })

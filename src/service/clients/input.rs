@@ -11,41 +11,8 @@ use uuid::Uuid;
 use super::codes::{COUNTRIES, CURRENCIES, listed};
 use super::kinds::{AddressKind, ClientStage, ClientStatus, ClientTier};
 use crate::error::{AppError, AppResult};
+use crate::service::kernel::{Patch, normalize_tags};
 use crate::service::validate;
-
-/// One field of a partial update.
-#[derive(Debug, Clone, Default)]
-pub enum Patch<T> {
-    /// Not sent: keep the current value.
-    #[default]
-    Keep,
-    /// Sent as null: clear it.
-    Clear,
-    /// Sent with a value.
-    Set(T),
-}
-
-impl<T> Patch<T> {
-    /// Keeps, clears or sets `slot`.
-    pub fn apply_to(self, slot: &mut Option<T>) {
-        match self {
-            Patch::Keep => {}
-            Patch::Clear => *slot = None,
-            Patch::Set(value) => *slot = Some(value),
-        }
-    }
-
-    pub fn is_keep(&self) -> bool {
-        matches!(self, Patch::Keep)
-    }
-}
-
-impl<T> From<Option<T>> for Patch<T> {
-    /// For creation: absent and null both mean "no value".
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Patch::Keep, Patch::Set)
-    }
-}
 
 /// What the caller sent for a client. Amounts are in major units (e.g. 1234.56).
 #[derive(Debug, Clone, Default)]
@@ -373,33 +340,6 @@ fn validate_phone(phone: &str) -> AppResult<String> {
             "phone must hold 5 to 20 digits and only + - ( ) . or spaces",
         ))
     }
-}
-
-/// Most tags per client.
-const MAX_TAGS: usize = 50;
-
-/// Trimmed, lower-cased, de-duplicated tags of 1-64 characters.
-pub fn normalize_tags(tags: Vec<String>) -> AppResult<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for tag in tags {
-        let tag = tag.trim().to_lowercase();
-        if tag.is_empty() || tag.chars().count() > 64 || tag.chars().any(char::is_control) {
-            return Err(AppError::bad_input(
-                "tags",
-                "each tag must be 1 to 64 characters",
-            ));
-        }
-        if !out.contains(&tag) {
-            out.push(tag);
-        }
-    }
-    if out.len() > MAX_TAGS {
-        return Err(AppError::bad_input(
-            "tags",
-            format!("at most {MAX_TAGS} tags"),
-        ));
-    }
-    Ok(out)
 }
 
 /// A custom-field key: 1-64 of `A-Z a-z 0-9 _ -` (safe inside JSON paths).

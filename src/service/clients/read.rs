@@ -35,9 +35,11 @@ use crate::service::communications::read::{
 use crate::service::contacts::read::{ContactFilter, conditions as contact_conditions};
 use crate::service::feedback::{FeedbackFilter, conditions as feedback_conditions};
 use crate::service::jobs::read::{ClientJobFilter, link_conditions};
+use crate::service::kernel::live_client;
 use crate::service::notes::read::{NoteFilter, conditions as note_conditions};
 use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::service::search::{child_of_client_exists, like_pattern};
+use crate::service::search::like_pattern;
+use crate::service::store::{Tenant, TenantOwned};
 
 /// Narrows a client list; every condition must hold.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -431,21 +433,16 @@ fn custom_field_condition(backend: DbBackend, key: &str, value: &Json) -> AppRes
     })
 }
 
-fn tag_exists(scope: &TenantScope, tags: &[String]) -> SimpleExpr {
-    let col = |c: client_tag::Column| Expr::col((client_tag::Entity, c));
+fn tag_exists(t: Tenant<'_>, tags: &[String]) -> SimpleExpr {
     let conditions = sea_orm::Condition::all()
-        .add(col(client_tag::Column::TenantId).eq(scope.tenant_id()))
-        .add(col(client_tag::Column::Tag).is_in(tags.iter().cloned()));
-    child_of_client_exists::<client_tag::Entity>(client_tag::Column::ClientId, conditions)
+        .add(Expr::col((client_tag::Entity, client_tag::Column::Tag)).is_in(tags.iter().cloned()));
+    t.child_of_client_exists::<client_tag::Entity>(client_tag::Column::ClientId, conditions)
 }
 
 /// The `some` / `none` filters on related rows, each an EXISTS subquery; each needs
 /// the read permission of the rows it looks into (else a filter would reveal them).
-fn relation_filters(
-    backend: DbBackend,
-    scope: &TenantScope,
-    f: &ClientFilter,
-) -> AppResult<Vec<SimpleExpr>> {
+fn relation_filters(t: Tenant<'_>, f: &ClientFilter) -> AppResult<Vec<SimpleExpr>> {
+    let backend = t.backend();
     use Permission::*;
     use entity::{
         client_communication as comm, client_feedback as fb, client_job_assignment as link,
@@ -454,52 +451,52 @@ fn relation_filters(
     let mut out = Vec::new();
     let contacts = (&f.contacts_some, &f.contacts_none);
     relation::<_, client_contact::Entity>(
-        scope,
+        t,
         contacts,
         ContactsRead,
         "filter.contacts",
         client_contact::Column::ClientId,
-        |c| contact_conditions(scope, c),
+        contact_conditions,
         &mut out,
     )?;
     let notes = (&f.notes_some, &f.notes_none);
     relation::<_, note::Entity>(
-        scope,
+        t,
         notes,
         NotesRead,
         "filter.notes",
         note::Column::ClientId,
-        |n| note_conditions(backend, scope, n),
+        |n| note_conditions(backend, n),
         &mut out,
     )?;
     let communications = (&f.communications_some, &f.communications_none);
     relation::<_, comm::Entity>(
-        scope,
+        t,
         communications,
         CommunicationsRead,
         "filter.communications",
         comm::Column::ClientId,
-        |c| communication_conditions(scope, c),
+        communication_conditions,
         &mut out,
     )?;
     let jobs = (&f.jobs_some, &f.jobs_none);
     relation::<_, link::Entity>(
-        scope,
+        t,
         jobs,
         JobsRead,
         "filter.jobs",
         link::Column::ClientId,
-        |j| link_conditions(scope, j),
+        link_conditions,
         &mut out,
     )?;
     let feedback = (&f.feedback_some, &f.feedback_none);
     relation::<_, fb::Entity>(
-        scope,
+        t,
         feedback,
         FeedbackRead,
         "filter.feedback",
         fb::Column::ClientId,
-        |r| feedback_conditions(scope, r),
+        feedback_conditions,
         &mut out,
     )?;
     Ok(out)
@@ -507,8 +504,8 @@ fn relation_filters(
 
 /// Adds the `some` / `none` EXISTS conditions of one child table to `out`, after
 /// checking the caller may read that table.
-fn relation<F, E: sea_orm::EntityTrait>(
-    scope: &TenantScope,
+fn relation<F, E: TenantOwned>(
+    t: Tenant<'_>,
     (some, none): (&Option<F>, &Option<F>),
     permission: Permission,
     field: &str,
@@ -518,8 +515,8 @@ fn relation<F, E: sea_orm::EntityTrait>(
 ) -> AppResult<()> {
     for (filter, wanted) in [(some, true), (none, false)] {
         if let Some(filter) = filter {
-            scope.require(permission, field)?;
-            let exists = child_of_client_exists::<E>(parent, conditions(filter));
+            t.scope().require(permission, field)?;
+            let exists = t.child_of_client_exists::<E>(parent, conditions(filter));
             out.push(if wanted { exists } else { exists.not() });
         }
     }
@@ -531,13 +528,10 @@ fn cents(amount: f64) -> i64 {
 }
 
 /// The filtered, searched (unordered, unpaged) selection.
-fn selection(
-    backend: DbBackend,
-    scope: &TenantScope,
-    query: &ClientQuery,
-) -> AppResult<Select<client::Entity>> {
+fn selection(t: Tenant<'_>, query: &ClientQuery) -> AppResult<Select<client::Entity>> {
+    let (backend, scope) = (t.backend(), t.scope());
     let f = &query.filter;
-    let mut select = scope.select::<client::Entity>();
+    let mut select = t.select::<client::Entity>();
     if f.include_deleted {
         scope.require(Permission::ClientsDelete, "includeDeleted")?;
     } else {
@@ -571,10 +565,10 @@ fn selection(
             .collect::<Vec<_>>()
     };
     if !f.tags_any.is_empty() {
-        select = select.filter(tag_exists(scope, &normalize(&f.tags_any)));
+        select = select.filter(tag_exists(t, &normalize(&f.tags_any)));
     }
     for tag in normalize(&f.tags_all) {
-        select = select.filter(tag_exists(scope, std::slice::from_ref(&tag)));
+        select = select.filter(tag_exists(t, std::slice::from_ref(&tag)));
     }
     for (key, value) in &f.custom_fields {
         select = select.filter(custom_field_condition(backend, key, value)?);
@@ -600,7 +594,7 @@ fn selection(
     if let Some(v) = f.outstanding_balance_max {
         select = select.filter(client::Column::OutstandingBalanceCents.lte(cents(v)));
     }
-    for exists in relation_filters(backend, scope, f)? {
+    for exists in relation_filters(t, f)? {
         select = select.filter(exists);
     }
     if let Some(condition) = query
@@ -627,7 +621,7 @@ fn page_size(value: Option<i32>, field: &str) -> AppResult<usize> {
 /// Checks a query against the caller's permissions without running it.
 pub fn check(db: &Db, scope: &TenantScope, query: &ClientQuery) -> AppResult<()> {
     check_order(scope, &query.order)?;
-    selection(db.conn().get_database_backend(), scope, query).map(|_| ())
+    selection(db.read(scope), query).map(|_| ())
 }
 
 fn check_order(scope: &TenantScope, order: &[ClientOrder]) -> AppResult<()> {
@@ -713,7 +707,7 @@ pub fn prepare_list(
             nulls_first: o.nulls_first ^ backward,
         })
         .collect();
-    let mut select = selection(db.conn().get_database_backend(), scope, query)?;
+    let mut select = selection(db.read(scope), query)?;
     if let Some(cursor) = cursor {
         let (keys, id) = decode_cursor(cursor, &order, cursor_field)?;
         select = select.filter(after_condition(&effective, &keys, id, backward));
@@ -760,7 +754,8 @@ pub async fn list(
         backward,
         has_cursor,
     } = prepare_list(db, scope, query, window)?;
-    let mut rows = select.all(db.conn()).await?;
+    let t = db.read(scope);
+    let mut rows = select.all(t.conn()).await?;
     let more = rows.len() > size;
     rows.truncate(size);
     if backward {
@@ -803,8 +798,8 @@ pub fn cursor_of(order: &[ClientOrder], m: &client::Model) -> String {
 
 /// How many clients match.
 pub async fn count(db: &Db, scope: &TenantScope, query: &ClientQuery) -> AppResult<u64> {
-    let backend = db.conn().get_database_backend();
-    Ok(selection(backend, scope, query)?.count(db.conn()).await?)
+    let t = db.read(scope);
+    Ok(selection(t, query)?.count(t.conn()).await?)
 }
 
 /// Matching clients per status.
@@ -813,8 +808,8 @@ pub async fn count_by_status(
     scope: &TenantScope,
     query: &ClientQuery,
 ) -> AppResult<Vec<(ClientStatus, i64)>> {
-    let backend = db.conn().get_database_backend();
-    let rows: Vec<(String, i64)> = selection(backend, scope, query)?
+    let t = db.read(scope);
+    let rows: Vec<(String, i64)> = selection(t, query)?
         .select_only()
         .column(client::Column::Status)
         .column_as(
@@ -823,7 +818,7 @@ pub async fn count_by_status(
         )
         .group_by(client::Column::Status)
         .into_tuple()
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     Ok(rows
         .into_iter()
@@ -833,46 +828,27 @@ pub async fn count_by_status(
 
 /// A live client of the scope's tenant.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client::Model> {
-    scope
-        .find_by_id::<client::Entity>(id)
-        .filter(client::Column::DeletedAt.is_null())
-        .one(db.conn())
-        .await?
-        .ok_or(AppError::NotFound("client"))
-}
-
-/// A live client inside a transaction.
-pub async fn get_in(
-    txn: &sea_orm::DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<client::Model> {
-    scope
-        .find_by_id::<client::Entity>(id)
-        .filter(client::Column::DeletedAt.is_null())
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("client"))
+    live_client(db.read(scope), id).await
 }
 
 /// A live client by its code.
 pub async fn by_code(db: &Db, scope: &TenantScope, code: &str) -> AppResult<client::Model> {
-    scope
-        .select::<client::Entity>()
+    let t = db.read(scope);
+    t.select::<client::Entity>()
         .filter(client::Column::ClientCode.eq(code.trim().to_uppercase()))
         .filter(client::Column::DeletedAt.is_null())
-        .one(db.conn())
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("client"))
 }
 
 /// Live clients by id (DataLoaders); absent ids are simply missing.
 pub async fn by_ids(db: &Db, scope: &TenantScope, ids: &[Uuid]) -> AppResult<Vec<client::Model>> {
-    Ok(scope
-        .select::<client::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<client::Entity>()
         .filter(client::Column::Id.is_in(ids.iter().copied()))
         .filter(client::Column::DeletedAt.is_null())
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
@@ -884,24 +860,24 @@ pub async fn subsidiaries(
     parent_ids: &[Uuid],
     first: usize,
 ) -> AppResult<HashMap<Uuid, Vec<client::Model>>> {
-    use crate::service::nested::{self, NestedPage, PerParent};
+    use crate::service::nested::NestedPage;
+    use crate::service::store::PerParent;
     let spec = PerParent::<client::Entity> {
         parent: client::Column::ParentClientId,
-        conditions: Condition::all()
-            .add(client::Column::TenantId.eq(scope.tenant_id()))
-            .add(client::Column::DeletedAt.is_null()),
+        conditions: Condition::all().add(client::Column::DeletedAt.is_null()),
         order_by: "name_normalized ASC, id ASC".to_owned(),
     };
     let page = NestedPage { first, after: None };
-    let pages = nested::pages(
-        db,
-        spec,
-        parent_ids,
-        &page,
-        |m| m.parent_client_id.unwrap_or_default(),
-        |_| String::new(),
-    )
-    .await?;
+    let pages = db
+        .read(scope)
+        .pages(
+            spec,
+            parent_ids,
+            &page,
+            |m| m.parent_client_id.unwrap_or_default(),
+            |_| String::new(),
+        )
+        .await?;
     Ok(pages
         .into_iter()
         .map(|(id, page)| (id, page.rows.into_iter().map(|(_, m)| m).collect()))
@@ -916,12 +892,12 @@ pub async fn addresses(
     client_ids: &[Uuid],
 ) -> AppResult<Vec<entity::client_address::Model>> {
     use entity::client_address;
-    Ok(scope
-        .select::<client_address::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<client_address::Entity>()
         .filter(client_address::Column::ClientId.is_in(client_ids.iter().copied()))
         .order_by_asc(client_address::Column::ClientId)
         .order_by_desc(client_address::Column::IsPrimary)
         .order_by_asc(client_address::Column::Id)
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }

@@ -8,15 +8,11 @@
 
 use chrono::Utc;
 use entity::{client, client_address, client_contact, client_tag};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::code::next_code;
-use super::input::{AddressInput, ClientDraft, ClientPatch, Patch, normalize_name, website_domain};
+use super::input::{AddressInput, ClientDraft, ClientPatch, normalize_name, website_domain};
 use super::kinds::ClientStatus;
 use crate::auth::Permission;
 use crate::crypto::FieldCipher;
@@ -25,6 +21,8 @@ use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::change::{self, Change, FieldChanges};
 use crate::service::contacts::{self, ContactPatch};
+use crate::service::kernel::{Patch, live_client, locked_live_client};
+use crate::service::store::Writer;
 use crate::service::{users, validate};
 
 /// How deep a parent chain may go (also bounds the cycle check).
@@ -65,46 +63,33 @@ fn validate_tax_id(tax_id: &str) -> AppResult<String> {
 /// Rewrites a client's `search_text` from its own fields and its active contacts'
 /// names and emails, inside the transaction that changed either. The search indexes
 /// follow the column (a trigger on SQLite, the trigram index on PostgreSQL).
-pub async fn refresh_search_text(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-) -> AppResult<()> {
-    let Some(client) = scope
-        .find_by_id::<client::Entity>(client_id)
-        .one(txn)
-        .await?
-    else {
+pub async fn refresh_search_text(t: Writer<'_>, client_id: Uuid) -> AppResult<()> {
+    let Some(client) = t.by_id::<client::Entity>(client_id).one(t.conn()).await? else {
         return Ok(());
     };
     let text = search_text(&ClientDraft::from_model(&client), &client.client_code)
-        + &contacts_search_text(txn, scope, client_id).await?;
+        + &contacts_search_text(t, client_id).await?;
     if text != client.search_text {
-        client::Entity::update_many()
+        t.update_many::<client::Entity>()
             .col_expr(
                 client::Column::SearchText,
                 sea_orm::sea_query::Expr::value(text),
             )
-            .filter(client::Column::TenantId.eq(scope.tenant_id()))
             .filter(client::Column::Id.eq(client_id))
-            .exec(txn)
+            .exec(t.conn())
             .await?;
     }
     Ok(())
 }
 
 /// The part of a client's search text that comes from its active contacts.
-async fn contacts_search_text(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-) -> AppResult<String> {
-    let contacts = scope
+async fn contacts_search_text(t: Writer<'_>, client_id: Uuid) -> AppResult<String> {
+    let contacts = t
         .select::<client_contact::Entity>()
         .filter(client_contact::Column::ClientId.eq(client_id))
         .filter(client_contact::Column::IsActive.eq(true))
         .filter(client_contact::Column::DeletedAt.is_null())
-        .all(txn)
+        .all(t.conn())
         .await?;
     let mut text = String::new();
     for contact in &contacts {
@@ -176,23 +161,18 @@ fn event_payload(m: &client::Model) -> Value {
 
 /// Records a change of a client (audit event + outbox event).
 async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     client: &client::Model,
     changes: FieldChanges,
 ) -> AppResult<()> {
-    change::record(
-        txn,
-        scope,
-        Change {
-            action,
-            entity_type: "client",
-            entity_id: Some(client.id),
-            changes,
-            payload: event_payload(client),
-        },
-    )
+    t.record(Change {
+        action,
+        entity_type: "client",
+        entity_id: Some(client.id),
+        changes,
+        payload: event_payload(client),
+    })
     .await
 }
 
@@ -236,9 +216,11 @@ pub async fn create(
     input: NewClient,
 ) -> AppResult<client::Model> {
     let prepared = prepare_new(scope, input)?;
-    let (scope, cipher) = (scope.clone(), cipher.clone());
-    db.write(move |txn| Box::pin(async move { create_in(txn, &scope, &cipher, prepared).await }))
-        .await
+    let cipher = cipher.clone();
+    db.write(scope, move |t| {
+        Box::pin(async move { create_in(t, &cipher, prepared).await })
+    })
+    .await
 }
 
 /// A validated [`NewClient`], ready to insert.
@@ -314,8 +296,7 @@ pub fn prepare_new(scope: &TenantScope, input: NewClient) -> AppResult<PreparedC
 
 /// Inserts a prepared client inside an existing transaction.
 pub async fn create_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     cipher: &FieldCipher,
     prepared: PreparedClient,
 ) -> AppResult<client::Model> {
@@ -325,23 +306,22 @@ pub async fn create_in(
         addresses,
         contacts,
     } = prepared;
-    check_references(txn, scope, None, &draft).await?;
-    check_duplicates(txn, scope, None, &draft).await?;
+    check_references(t, None, &draft).await?;
+    check_duplicates(t, None, &draft).await?;
     let id = Uuid::now_v7();
-    let code = next_code(txn, scope).await?;
+    let code = t.next_client_code().await?;
     let now = Utc::now();
     let mut model = client::ActiveModel {
         id: Set(id),
-        tenant_id: Set(scope.tenant_id()),
         client_code: Set(code.clone()),
         tax_id_encrypted: Set(tax_id
             .as_deref()
-            .map(|t| cipher.encrypt(t, &tax_context(scope.tenant_id(), id)))
+            .map(|plain| cipher.encrypt(plain, &tax_context(t.tenant_id(), id)))
             .transpose()?),
         deactivated_at: Set(None),
         deactivation_reason: Set(None),
-        created_by: Set(scope.actor().id),
-        updated_by: Set(scope.actor().id),
+        created_by: Set(t.scope().actor().id),
+        updated_by: Set(t.scope().actor().id),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -349,12 +329,11 @@ pub async fn create_in(
         ..Default::default()
     };
     write_draft(&mut model, &draft, &code);
-    let created = model.insert(txn).await?;
-    replace_tags(txn, scope, id, &draft.tags).await?;
+    let created = t.insert(model).await?;
+    replace_tags(t, id, &draft.tags).await?;
     for address in addresses {
-        client_address::ActiveModel {
+        t.insert(client_address::ActiveModel {
             id: Set(Uuid::now_v7()),
-            tenant_id: Set(scope.tenant_id()),
             client_id: Set(id),
             kind: Set(address.kind.as_str().to_owned()),
             line1: Set(address.line1),
@@ -366,8 +345,8 @@ pub async fn create_in(
             is_primary: Set(address.is_primary),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(txn)
+            ..Default::default()
+        })
         .await?;
     }
     let mut changes =
@@ -375,17 +354,17 @@ pub async fn create_in(
     if tax_id.is_some() {
         changes = changes.secret("taxId");
     }
-    record(txn, scope, "client.created", &created, changes).await?;
+    record(t, "client.created", &created, changes).await?;
     if contacts.is_empty() {
         return Ok(created);
     }
     for (i, contact) in contacts.into_iter().enumerate() {
-        contacts::add_in(txn, scope, id, contact)
+        contacts::add_in(t, id, contact)
             .await
             .map_err(|e| e.within(&format!("contacts[{i}]")))?;
     }
     // Adding contacts refreshed the search text (and so the row): return it as stored.
-    super::read::get_in(txn, scope, id).await
+    live_client(t, id).await
 }
 
 /// Applies `patch` to client `id` if its version is still `expected_version`.
@@ -397,11 +376,9 @@ pub async fn update(
     patch: ClientPatch,
     expected_version: i32,
 ) -> AppResult<client::Model> {
-    let (scope, cipher) = (scope.clone(), cipher.clone());
-    db.write(move |txn| {
-        Box::pin(
-            async move { update_in(txn, &scope, &cipher, id, patch, Some(expected_version)).await },
-        )
+    let cipher = cipher.clone();
+    db.write(scope, move |t| {
+        Box::pin(async move { update_in(t, &cipher, id, patch, Some(expected_version)).await })
     })
     .await
 }
@@ -409,22 +386,21 @@ pub async fn update(
 /// [`update`] inside an existing transaction; without `expected_version` the current
 /// version is taken (bulk operations, which lock the row themselves).
 pub async fn update_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     cipher: &FieldCipher,
     id: Uuid,
     patch: ClientPatch,
     expected_version: Option<i32>,
 ) -> AppResult<client::Model> {
     if let Some(field) = patch.billing_fields().first() {
-        scope.require(Permission::BillingRead, field)?;
+        t.scope().require(Permission::BillingRead, field)?;
     }
     let tax_id = match &patch.tax_id {
         Patch::Set(value) => Patch::Set(validate_tax_id(value)?),
         Patch::Clear => Patch::Clear,
         Patch::Keep => Patch::Keep,
     };
-    let current = locked_live(txn, scope, id).await?;
+    let current = locked_live_client(t, id).await?;
     change::expect_version(
         &format!("client {}", current.client_code),
         current.version,
@@ -432,8 +408,8 @@ pub async fn update_in(
     )?;
     let before = ClientDraft::from_model(&current);
     let after = before.clone().apply(patch)?;
-    check_references(txn, scope, Some(&current), &after).await?;
-    check_duplicates(txn, scope, Some(id), &after).await?;
+    check_references(t, Some(&current), &after).await?;
+    check_duplicates(t, Some(id), &after).await?;
     let mut changes = FieldChanges::between(draft_fields(&before), draft_fields(&after));
     if !tax_id.is_keep() {
         changes = changes.secret("taxId");
@@ -445,25 +421,24 @@ pub async fn update_in(
     write_draft(&mut model, &after, &current.client_code);
     // The client's own fields plus its contacts' names and emails, in this one update.
     model.search_text =
-        Set(search_text(&after, &current.client_code)
-            + &contacts_search_text(txn, scope, id).await?);
+        Set(search_text(&after, &current.client_code) + &contacts_search_text(t, id).await?);
     match tax_id {
         Patch::Keep => {}
         Patch::Clear => model.tax_id_encrypted = Set(None),
         Patch::Set(value) => {
             model.tax_id_encrypted = Set(Some(
-                cipher.encrypt(&value, &tax_context(scope.tenant_id(), id))?,
+                cipher.encrypt(&value, &tax_context(t.scope().tenant_id(), id))?,
             ))
         }
     }
-    model.updated_by = Set(scope.actor().id);
+    model.updated_by = Set(t.scope().actor().id);
     model.updated_at = Set(Utc::now());
     model.version = Set(current.version + 1);
-    let updated = model.update(txn).await?;
+    let updated = t.update(model).await?;
     if before.tags != after.tags {
-        replace_tags(txn, scope, id, &after.tags).await?;
+        replace_tags(t, id, &after.tags).await?;
     }
-    record(txn, scope, "client.updated", &updated, changes).await?;
+    record(t, "client.updated", &updated, changes).await?;
     Ok(updated)
 }
 
@@ -483,28 +458,24 @@ pub async fn change_lifecycle(
     id: Uuid,
     step: Lifecycle,
 ) -> AppResult<client::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| Box::pin(async move { lifecycle_in(txn, &scope, id, step).await }))
-        .await
+    db.write(scope, move |t| {
+        Box::pin(async move { lifecycle_in(t, id, step).await })
+    })
+    .await
 }
 
 /// [`change_lifecycle`] inside an existing transaction.
-pub async fn lifecycle_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-    step: Lifecycle,
-) -> AppResult<client::Model> {
+pub async fn lifecycle_in(t: Writer<'_>, id: Uuid, step: Lifecycle) -> AppResult<client::Model> {
     let step = match step {
         Lifecycle::Deactivate { reason } => Lifecycle::Deactivate {
             reason: validate::text("reason", &reason, 1, 500)?,
         },
         other => other,
     };
-    let current = scope
-        .find_by_id::<client::Entity>(id)
+    let current = t
+        .by_id::<client::Entity>(id)
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("client"))?;
     let deleted = current.deleted_at.is_some();
@@ -518,7 +489,7 @@ pub async fn lifecycle_in(
             )));
         }
         Lifecycle::Restore => {
-            check_duplicates(txn, scope, Some(id), &ClientDraft::from_model(&current)).await?;
+            check_duplicates(t, Some(id), &ClientDraft::from_model(&current)).await?;
             model.deleted_at = Set(None);
             (
                 "client.restored",
@@ -570,17 +541,17 @@ pub async fn lifecycle_in(
             )
         }
     };
-    model.updated_by = Set(scope.actor().id);
+    model.updated_by = Set(t.scope().actor().id);
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
-    let updated = model.update(txn).await?;
-    record(txn, scope, action, &updated, changes).await?;
+    let updated = t.update(model).await?;
+    record(t, action, &updated, changes).await?;
     Ok(updated)
 }
 
-/// Decrypts a client's tax id and records who saw it.
-pub async fn reveal_tax_id(
-    db: &Db,
+/// Decrypts a client's tax id for a caller with `billing:read`. Every reveal must be
+/// audited: the caller records it with [`audit_tax_id_reveals`] before answering.
+pub fn decrypt_tax_id(
     scope: &TenantScope,
     cipher: &FieldCipher,
     client: &client::Model,
@@ -589,79 +560,63 @@ pub async fn reveal_tax_id(
     let Some(stored) = client.tax_id_encrypted.as_deref() else {
         return Ok(None);
     };
-    let plaintext = cipher.decrypt(stored, &tax_context(client.tenant_id, client.id))?;
-    let (scope, client_id) = (scope.clone(), client.id);
-    db.write(move |txn| {
-        Box::pin(async move {
-            change::audit(
-                txn,
-                &scope,
-                Change {
-                    action: "client.tax_id_revealed",
-                    entity_type: "client",
-                    entity_id: Some(client_id),
-                    changes: FieldChanges::new(),
-                    payload: Value::Null,
-                },
-            )
-            .await
-        })
-    })
-    .await?;
-    Ok(Some(plaintext))
+    Ok(Some(cipher.decrypt(
+        stored,
+        &tax_context(client.tenant_id, client.id),
+    )?))
 }
 
-/// A live client of the scope, locked for the rest of the transaction (writers touching
-/// the same client serialise on it); NOT_FOUND otherwise.
-pub(crate) async fn locked_live(
-    txn: &DatabaseTransaction,
+/// Records that the caller saw the tax ids of `client_ids`: one audit event each, all in
+/// one write, so a page of clients costs one statement rather than a transaction each.
+pub async fn audit_tax_id_reveals(
+    db: &Db,
     scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<client::Model> {
-    scope
-        .find_by_id::<client::Entity>(id)
-        .filter(client::Column::DeletedAt.is_null())
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("client"))
-}
-
-async fn replace_tags(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-    tags: &[String],
+    client_ids: &[Uuid],
 ) -> AppResult<()> {
-    client_tag::Entity::delete_many()
-        .filter(client_tag::Column::TenantId.eq(scope.tenant_id()))
+    let changes = client_ids
+        .iter()
+        .map(|id| Change {
+            action: "client.tax_id_revealed",
+            entity_type: "client",
+            entity_id: Some(*id),
+            changes: FieldChanges::new(),
+            payload: Value::Null,
+        })
+        .collect();
+    db.write(scope, move |t| {
+        Box::pin(async move { t.audit_all(changes).await })
+    })
+    .await
+}
+
+async fn replace_tags(t: Writer<'_>, client_id: Uuid, tags: &[String]) -> AppResult<()> {
+    t.delete_many::<client_tag::Entity>()
         .filter(client_tag::Column::ClientId.eq(client_id))
-        .exec(txn)
+        .exec(t.conn())
         .await?;
-    if !tags.is_empty() {
-        client_tag::Entity::insert_many(tags.iter().map(|tag| client_tag::ActiveModel {
-            tenant_id: Set(scope.tenant_id()),
-            client_id: Set(client_id),
-            tag: Set(tag.clone()),
-        }))
-        .exec(txn)
-        .await?;
-    }
-    Ok(())
+    t.insert_many(
+        tags.iter()
+            .map(|tag| client_tag::ActiveModel {
+                client_id: Set(client_id),
+                tag: Set(tag.clone()),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await
 }
 
 /// The account manager must be an active user, the parent a live client, both of this
 /// tenant (another tenant's id is NOT_FOUND); a parent may not lead back to the client.
 async fn check_references(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     current: Option<&client::Model>,
     draft: &ClientDraft,
 ) -> AppResult<()> {
     if let Some(manager) = draft.account_manager_id
         && current.is_none_or(|c| c.account_manager_id != Some(manager))
     {
-        let user = users::get_in(txn, scope, manager)
+        let user = users::get_in(t, manager)
             .await
             .map_err(|_| AppError::NotFound("account manager"))?;
         if !user.is_active {
@@ -689,10 +644,10 @@ async fn check_references(
                 "a client cannot be its own ancestor",
             ));
         }
-        let ancestor = scope
-            .find_by_id::<client::Entity>(id)
+        let ancestor = t
+            .by_id::<client::Entity>(id)
             .filter(client::Column::DeletedAt.is_null())
-            .one(txn)
+            .one(t.conn())
             .await?
             .ok_or(AppError::NotFound("parent client"))?;
         next = ancestor.parent_client_id;
@@ -706,8 +661,7 @@ async fn check_references(
 /// CONFLICT when another live client of the tenant has the same normalised name,
 /// registration number or website domain.
 async fn check_duplicates(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     self_id: Option<Uuid>,
     draft: &ClientDraft,
 ) -> AppResult<()> {
@@ -720,14 +674,14 @@ async fn check_duplicates(
     if let Some(domain) = &domain {
         any = any.add(client::Column::WebsiteDomain.eq(domain));
     }
-    let mut query = scope
+    let mut query = t
         .select::<client::Entity>()
         .filter(client::Column::DeletedAt.is_null())
         .filter(any);
     if let Some(id) = self_id {
         query = query.filter(client::Column::Id.ne(id));
     }
-    let Some(existing) = query.limit(1).one(txn).await? else {
+    let Some(existing) = query.limit(1).one(t.conn()).await? else {
         return Ok(());
     };
     let reason = if existing.name_normalized == name {

@@ -9,20 +9,19 @@ pub mod read;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{client_communication, client_contact};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::clients::Patch;
-use super::clients::read::get_in as live_client;
 use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
+use super::kernel::Patch;
+use super::kernel::live_client;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::service::store::Writer;
 
 stored_enum!(
     /// How the exchange happened.
@@ -140,14 +139,10 @@ fn fields(m: &client_communication::Model) -> Vec<(&'static str, serde_json::Val
 
 /// Recomputes a contact's `last_contacted_at` and engagement score from its past
 /// communications (derived data: the contact's version does not move).
-async fn refresh_contact(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    contact_id: Uuid,
-) -> AppResult<()> {
+async fn refresh_contact(t: Writer<'_>, contact_id: Uuid) -> AppResult<()> {
     use client_communication::Column as C;
     let now = Utc::now();
-    let rows: Vec<(String, DateTime<Utc>)> = scope
+    let rows: Vec<(String, DateTime<Utc>)> = t
         .select::<client_communication::Entity>()
         .select_only()
         .column(C::CommunicationType)
@@ -156,44 +151,37 @@ async fn refresh_contact(
         .filter(C::CommunicationAt.gte(now - Duration::days(engagement::HORIZON_DAYS)))
         .filter(C::CommunicationAt.lte(now))
         .into_tuple()
-        .all(txn)
+        .all(t.conn())
         .await?;
     let past: Vec<(CommunicationType, DateTime<Utc>)> = rows
         .into_iter()
         .filter_map(|(kind, at)| CommunicationType::parse(&kind).map(|k| (k, at)))
         .collect();
     let last = past.iter().map(|(_, at)| *at).max();
-    client_contact::Entity::update_many()
+    t.update_many::<client_contact::Entity>()
         .col_expr(
             client_contact::Column::EngagementScore,
             Expr::value(engagement::score(&past, now)),
         )
         .col_expr(client_contact::Column::LastContactedAt, Expr::value(last))
-        .filter(client_contact::Column::TenantId.eq(scope.tenant_id()))
         .filter(client_contact::Column::Id.eq(contact_id))
-        .exec(txn)
+        .exec(t.conn())
         .await?;
     Ok(())
 }
 
 /// Refuses a job id that is not a job of the tenant (NOT_FOUND).
-async fn check_job(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    job_id: Option<Uuid>,
-) -> AppResult<()> {
+async fn check_job(t: Writer<'_>, job_id: Option<Uuid>) -> AppResult<()> {
     let Some(id) = job_id else { return Ok(()) };
-    scope
-        .find_by_id::<entity::job::Entity>(id)
-        .one(txn)
+    t.by_id::<entity::job::Entity>(id)
+        .one(t.conn())
         .await?
         .map(|_| ())
         .ok_or(AppError::NotFound("job"))
 }
 
 async fn save(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     current: Option<&client_communication::Model>,
     next: client_communication::Model,
 ) -> AppResult<client_communication::Model> {
@@ -202,12 +190,10 @@ async fn save(
         None => {
             changes = FieldChanges::created(fields(&next));
             let active: client_communication::ActiveModel = next.into();
-            active.reset_all().insert(txn).await?
+            t.insert(active).await?
         }
         Some(current) => {
-            let Some((saved, changed)) =
-                change::update_versioned(txn, current, next, fields).await?
-            else {
+            let Some((saved, changed)) = t.update_versioned(current, next, fields).await? else {
                 return Ok(current.clone());
             };
             changes = changed;
@@ -229,13 +215,13 @@ async fn save(
             "type": saved.communication_type, "subject": saved.subject, "version": saved.version,
         }),
     };
-    change::record(txn, scope, change).await?;
+    t.record(change).await?;
     let touched = [current.and_then(|c| c.contact_id), saved.contact_id];
     for (i, contact) in touched.iter().enumerate() {
         if let Some(id) = contact
             && !touched[..i].contains(contact)
         {
-            refresh_contact(txn, scope, *id).await?;
+            refresh_contact(t, *id).await?;
         }
     }
     Ok(saved)
@@ -257,14 +243,13 @@ pub async fn log(
     if patch.subject.is_none() {
         return Err(AppError::bad_input("subject", "subject is required"));
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            live_client(txn, &scope, client_id).await?;
+            live_client(t, client_id).await?;
             let now = Utc::now();
             let mut model = client_communication::Model {
                 id: Uuid::now_v7(),
-                tenant_id: scope.tenant_id(),
+                tenant_id: t.tenant_id(),
                 client_id,
                 contact_id: None,
                 job_id: None,
@@ -277,15 +262,15 @@ pub async fn log(
                 follow_up_required: false,
                 follow_up_on: None,
                 follow_up_done_at: None,
-                logged_by: scope.actor().id,
+                logged_by: t.scope().actor().id,
                 created_at: now,
                 updated_at: now,
                 version: 1,
             };
             apply(&mut model, patch)?;
-            check_contact(txn, &scope, client_id, model.contact_id).await?;
-            check_job(txn, &scope, model.job_id).await?;
-            save(txn, &scope, None, model).await
+            check_contact(t, client_id, model.contact_id).await?;
+            check_job(t, model.job_id).await?;
+            save(t, None, model).await
         })
     })
     .await
@@ -301,16 +286,15 @@ async fn change_with(
     expected_version: Option<i32>,
     edit: fn(&mut client_communication::Model) -> AppResult<()>,
 ) -> AppResult<client_communication::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = scope
-                .find_by_id::<client_communication::Entity>(id)
+            let current = t
+                .by_id::<client_communication::Entity>(id)
                 .lock_exclusive()
-                .one(txn)
+                .one(t.conn())
                 .await?
                 .ok_or(AppError::NotFound("communication"))?;
-            live_client(txn, &scope, current.client_id)
+            live_client(t, current.client_id)
                 .await
                 .map_err(|_| AppError::NotFound("communication"))?;
             change::expect_version("communication", current.version, expected_version)?;
@@ -318,12 +302,12 @@ async fn change_with(
             apply(&mut next, patch)?;
             edit(&mut next)?;
             if next.contact_id != current.contact_id {
-                check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+                check_contact(t, next.client_id, next.contact_id).await?;
             }
             if next.job_id != current.job_id {
-                check_job(txn, &scope, next.job_id).await?;
+                check_job(t, next.job_id).await?;
             }
-            save(txn, &scope, Some(&current), next).await
+            save(t, Some(&current), next).await
         })
     })
     .await

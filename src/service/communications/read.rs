@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_communication::{self, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
-use sea_orm::{Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{Condition, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,8 +14,8 @@ use super::CommunicationType;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
-use crate::service::search::client_is_live;
+use crate::service::nested::{self, ChildPage, NestedPage};
+use crate::service::store::{PerParent, Tenant};
 
 /// Narrows a communication list; every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,8 +47,8 @@ fn open_follow_up() -> Condition {
 }
 
 /// The conditions of `filter` on `client_communications` (tenant included).
-pub(crate) fn conditions(scope: &TenantScope, f: &CommunicationFilter) -> Condition {
-    let mut all = Condition::all().add(col(Column::TenantId).eq(scope.tenant_id()));
+pub(crate) fn conditions(f: &CommunicationFilter) -> Condition {
+    let mut all = Condition::all();
     if !f.types.is_empty() {
         all = all.add(col(Column::CommunicationType).is_in(f.types.iter().map(|t| t.as_str())));
     }
@@ -103,7 +103,8 @@ pub async fn pages_by_client(
     filter: &CommunicationFilter,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ChildPage<client_communication::Model>>> {
-    let mut conditions = conditions(scope, filter);
+    let t = db.read(scope);
+    let mut conditions = conditions(filter);
     if let Some(after) = &page.after {
         conditions = conditions.add(after_condition(after)?);
     }
@@ -112,7 +113,8 @@ pub async fn pages_by_client(
         conditions,
         order_by: "communication_at DESC, id DESC".into(),
     };
-    nested::pages(db, spec, client_ids, page, |m| m.client_id, cursor).await
+    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
+        .await
 }
 
 /// How many communications match, for each of `client_ids`, in one statement.
@@ -122,23 +124,24 @@ pub async fn counts_by_client(
     client_ids: &[Uuid],
     filter: &CommunicationFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    let conditions = conditions(scope, filter);
-    nested::counts::<client_communication::Entity>(db, Column::ClientId, conditions, client_ids)
+    let t = db.read(scope);
+    let conditions = conditions(filter);
+    t.counts::<client_communication::Entity>(Column::ClientId, conditions, client_ids)
         .await
 }
 
 /// A communication of a live client.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_communication::Model> {
-    scope
-        .find_by_id::<client_communication::Entity>(id)
-        .filter(client_is_live(scope, col(Column::ClientId)))
-        .one(db.conn())
+    let t = db.read(scope);
+    t.by_id::<client_communication::Entity>(id)
+        .filter(t.client_is_live(col(Column::ClientId)))
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("communication"))
 }
 
-fn listed(scope: &TenantScope, filter: &CommunicationFilter) -> Condition {
-    conditions(scope, filter).add(client_is_live(scope, col(Column::ClientId)))
+fn listed(t: Tenant<'_>, filter: &CommunicationFilter) -> Condition {
+    conditions(filter).add(t.client_is_live(col(Column::ClientId)))
 }
 
 /// Communications across the tenant's live clients, newest first.
@@ -148,7 +151,10 @@ pub async fn list(
     filter: &CommunicationFilter,
     page: &NestedPage,
 ) -> AppResult<(Vec<(String, client_communication::Model)>, bool)> {
-    let mut select = client_communication::Entity::find().filter(listed(scope, filter));
+    let t = db.read(scope);
+    let mut select = t
+        .select::<client_communication::Entity>()
+        .filter(listed(t, filter));
     if let Some(after) = &page.after {
         select = select.filter(after_condition(after)?);
     }
@@ -156,15 +162,16 @@ pub async fn list(
         .order_by_desc(Column::CommunicationAt)
         .order_by_desc(Column::Id)
         .limit(page.first as u64 + 1)
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     Ok(nested::cut(rows, page.first, cursor))
 }
 
 /// How many communications across live clients match.
 pub async fn count(db: &Db, scope: &TenantScope, filter: &CommunicationFilter) -> AppResult<u64> {
-    Ok(client_communication::Entity::find()
-        .filter(listed(scope, filter))
-        .count(db.conn())
+    let t = db.read(scope);
+    Ok(t.select::<client_communication::Entity>()
+        .filter(listed(t, filter))
+        .count(t.conn())
         .await?)
 }

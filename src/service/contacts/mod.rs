@@ -11,18 +11,17 @@ pub mod read;
 use chrono::Utc;
 use entity::client_contact;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::clients::Patch;
+use super::kernel::Patch;
+use crate::service::store::Writer;
 // Locking the live client row serialises primary-flag moves on one client.
-use super::clients::write::{locked_live as lock_client, refresh_search_text};
+use super::clients::write::refresh_search_text;
 use super::enums::stored_enum;
-use super::search::client_is_live;
+use super::kernel::locked_live_client as lock_client;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -156,16 +155,12 @@ fn fields(m: &client_contact::Model) -> Vec<(&'static str, serde_json::Value)> {
 }
 
 async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     m: &client_contact::Model,
     changes: FieldChanges,
 ) -> AppResult<()> {
-    change::record(
-        txn,
-        scope,
-        Change {
+    t.record(Change {
             action,
             entity_type: "contact",
             entity_id: Some(m.id),
@@ -176,38 +171,29 @@ async fn record(
     .await
 }
 
-async fn live_contact(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<client_contact::Model> {
-    scope
-        .find_by_id::<client_contact::Entity>(id)
+async fn live_contact(t: Writer<'_>, id: Uuid) -> AppResult<client_contact::Model> {
+    t.by_id::<client_contact::Entity>(id)
         .filter(client_contact::Column::DeletedAt.is_null())
-        .filter(client_is_live(
-            scope,
-            Expr::col((client_contact::Entity, client_contact::Column::ClientId)),
-        ))
+        .filter(t.client_is_live(Expr::col((
+            client_contact::Entity,
+            client_contact::Column::ClientId,
+        ))))
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("contact"))
 }
 
-async fn check_email(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    m: &client_contact::Model,
-) -> AppResult<()> {
+async fn check_email(t: Writer<'_>, m: &client_contact::Model) -> AppResult<()> {
     let Some(email) = &m.email else { return Ok(()) };
-    let taken = scope
+    let taken = t
         .select::<client_contact::Entity>()
         .filter(client_contact::Column::ClientId.eq(m.client_id))
         .filter(client_contact::Column::Email.eq(email))
         .filter(client_contact::Column::IsActive.eq(true))
         .filter(client_contact::Column::DeletedAt.is_null())
         .filter(client_contact::Column::Id.ne(m.id))
-        .one(txn)
+        .one(t.conn())
         .await?;
     match taken {
         Some(other) => Err(AppError::Conflict(format!(
@@ -221,36 +207,28 @@ async fn check_email(
 /// Refuses a contact that is not a live contact of `client_id` (NOT_FOUND, as for an id
 /// of another tenant).
 pub(crate) async fn check_of_client(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     client_id: Uuid,
     contact_id: Option<Uuid>,
 ) -> AppResult<()> {
     let Some(id) = contact_id else { return Ok(()) };
-    scope
-        .find_by_id::<client_contact::Entity>(id)
+    t.by_id::<client_contact::Entity>(id)
         .filter(client_contact::Column::ClientId.eq(client_id))
         .filter(client_contact::Column::DeletedAt.is_null())
-        .one(txn)
+        .one(t.conn())
         .await?
         .map(|_| ())
         .ok_or(AppError::NotFound("contact"))
 }
 
 /// Clears the primary flag of the client's other contacts.
-async fn clear_primary(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-    keep: Uuid,
-) -> AppResult<()> {
-    client_contact::Entity::update_many()
+async fn clear_primary(t: Writer<'_>, client_id: Uuid, keep: Uuid) -> AppResult<()> {
+    t.update_many::<client_contact::Entity>()
         .col_expr(client_contact::Column::IsPrimary, Expr::value(false))
-        .filter(client_contact::Column::TenantId.eq(scope.tenant_id()))
         .filter(client_contact::Column::ClientId.eq(client_id))
         .filter(client_contact::Column::IsPrimary.eq(true))
         .filter(client_contact::Column::Id.ne(keep))
-        .exec(txn)
+        .exec(t.conn())
         .await?;
     Ok(())
 }
@@ -262,23 +240,23 @@ pub async fn add(
     client_id: Uuid,
     patch: ContactPatch,
 ) -> AppResult<client_contact::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| Box::pin(async move { add_in(txn, &scope, client_id, patch).await }))
-        .await
+    db.write(scope, move |t| {
+        Box::pin(async move { add_in(t, client_id, patch).await })
+    })
+    .await
 }
 
 pub(crate) async fn add_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     client_id: Uuid,
     patch: ContactPatch,
 ) -> AppResult<client_contact::Model> {
-    lock_client(txn, scope, client_id).await?;
+    lock_client(t, client_id).await?;
     let now = Utc::now();
     let primary = patch.is_primary.unwrap_or(false);
     let mut model = client_contact::Model {
         id: Uuid::now_v7(),
-        tenant_id: scope.tenant_id(),
+        tenant_id: t.tenant_id(),
         client_id,
         first_name: String::new(),
         last_name: String::new(),
@@ -304,15 +282,15 @@ pub(crate) async fn add_in(
         deleted_at: None,
     };
     apply(&mut model, patch)?;
-    check_email(txn, scope, &model).await?;
+    check_email(t, &model).await?;
     if primary {
-        clear_primary(txn, scope, client_id, model.id).await?;
+        clear_primary(t, client_id, model.id).await?;
     }
     let changes = FieldChanges::created(fields(&model));
     let active: client_contact::ActiveModel = model.into();
-    let created = active.reset_all().insert(txn).await?;
-    record(txn, scope, "contact.created", &created, changes).await?;
-    refresh_search_text(txn, scope, created.client_id).await?;
+    let created = t.insert(active).await?;
+    record(t, "contact.created", &created, changes).await?;
+    refresh_search_text(t, created.client_id).await?;
     Ok(created)
 }
 
@@ -324,28 +302,26 @@ pub async fn update(
     patch: ContactPatch,
     expected_version: Option<i32>,
 ) -> AppResult<client_contact::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
-        Box::pin(async move { update_in(txn, &scope, id, patch, expected_version).await })
+    db.write(scope, move |t| {
+        Box::pin(async move { update_in(t, id, patch, expected_version).await })
     })
     .await
 }
 
 async fn update_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     id: Uuid,
     patch: ContactPatch,
     expected_version: Option<i32>,
 ) -> AppResult<client_contact::Model> {
-    let peek = scope
-        .find_by_id::<client_contact::Entity>(id)
+    let peek = t
+        .by_id::<client_contact::Entity>(id)
         .filter(client_contact::Column::DeletedAt.is_null())
-        .one(txn)
+        .one(t.conn())
         .await?;
     let client_id = peek.ok_or(AppError::NotFound("contact"))?.client_id;
-    lock_client(txn, scope, client_id).await?;
-    let current = live_contact(txn, scope, id).await?;
+    lock_client(t, client_id).await?;
+    let current = live_contact(t, id).await?;
     change::expect_version("contact", current.version, expected_version)?;
     let make_primary = patch.is_primary;
     let mut next = current.clone();
@@ -353,40 +329,37 @@ async fn update_in(
     if let Some(primary) = make_primary {
         next.is_primary = primary && next.is_active;
     }
-    check_email(txn, scope, &next).await?;
+    check_email(t, &next).await?;
     let changes = FieldChanges::between(fields(&current), fields(&next));
     if changes.is_empty() {
         return Ok(current);
     }
     if next.is_primary && !current.is_primary {
-        clear_primary(txn, scope, next.client_id, next.id).await?;
+        clear_primary(t, next.client_id, next.id).await?;
     }
     next.version = current.version + 1;
     next.updated_at = Utc::now();
-    let mut active: client_contact::ActiveModel = next.into();
-    active = active.reset_all();
-    let updated = active.update(txn).await?;
-    record(txn, scope, "contact.updated", &updated, changes).await?;
-    refresh_search_text(txn, scope, updated.client_id).await?;
+    let updated = t.update_row(next).await?;
+    record(t, "contact.updated", &updated, changes).await?;
+    refresh_search_text(t, updated.client_id).await?;
     Ok(updated)
 }
 
 /// Removes a contact (soft): it leaves every list and frees its email and primary flag.
 pub async fn remove(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_contact::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = live_contact(txn, &scope, id).await?;
+            let current = live_contact(t, id).await?;
             let mut active: client_contact::ActiveModel = current.clone().into();
             active.deleted_at = Set(Some(Utc::now()));
             active.is_active = Set(false);
             active.is_primary = Set(false);
             active.version = Set(current.version + 1);
             active.updated_at = Set(Utc::now());
-            let removed = active.update(txn).await?;
+            let removed = t.update(active).await?;
             let changes = FieldChanges::new().set("isActive", current.is_active, false);
-            record(txn, &scope, "contact.removed", &removed, changes).await?;
-            refresh_search_text(txn, &scope, removed.client_id).await?;
+            record(t, "contact.removed", &removed, changes).await?;
+            refresh_search_text(t, removed.client_id).await?;
             Ok(removed)
         })
     })
@@ -400,11 +373,10 @@ pub async fn set_primary(
     client_id: Uuid,
     contact_id: Uuid,
 ) -> AppResult<client_contact::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            lock_client(txn, &scope, client_id).await?;
-            let contact = live_contact(txn, &scope, contact_id).await?;
+            lock_client(t, client_id).await?;
+            let contact = live_contact(t, contact_id).await?;
             if contact.client_id != client_id {
                 return Err(AppError::NotFound("contact"));
             }
@@ -418,7 +390,7 @@ pub async fn set_primary(
                 is_primary: Some(true),
                 ..Default::default()
             };
-            update_in(txn, &scope, contact_id, patch, None).await
+            update_in(t, contact_id, patch, None).await
         })
     })
     .await
@@ -440,21 +412,20 @@ pub async fn upsert(
             ));
         }
     };
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            lock_client(txn, &scope, client_id).await?;
-            let existing = scope
+            lock_client(t, client_id).await?;
+            let existing = t
                 .select::<client_contact::Entity>()
                 .filter(client_contact::Column::ClientId.eq(client_id))
                 .filter(client_contact::Column::Email.eq(&email))
                 .filter(client_contact::Column::IsActive.eq(true))
                 .filter(client_contact::Column::DeletedAt.is_null())
-                .one(txn)
+                .one(t.conn())
                 .await?;
             match existing {
-                Some(found) => Ok((update_in(txn, &scope, found.id, patch, None).await?, false)),
-                None => Ok((add_in(txn, &scope, client_id, patch).await?, true)),
+                Some(found) => Ok((update_in(t, found.id, patch, None).await?, false)),
+                None => Ok((add_in(t, client_id, patch).await?, true)),
             }
         })
     })

@@ -8,16 +8,17 @@ use std::collections::HashMap;
 
 use entity::client_contact::{self, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::ContactRole;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
+use crate::service::nested::{self, ChildPage, NestedPage};
 use crate::service::page::{Page, PageRequest};
-use crate::service::search::{client_is_live, like_pattern};
+use crate::service::search::like_pattern;
+use crate::service::store::{PerParent, Tenant};
 
 /// Narrows a contact list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -38,10 +39,8 @@ fn col(c: Column) -> Expr {
 }
 
 /// The conditions of `filter` on `client_contacts` (tenant and liveness included).
-pub(crate) fn conditions(scope: &TenantScope, filter: &ContactFilter) -> Condition {
-    let mut all = Condition::all()
-        .add(col(Column::TenantId).eq(scope.tenant_id()))
-        .add(col(Column::DeletedAt).is_null());
+pub(crate) fn conditions(filter: &ContactFilter) -> Condition {
+    let mut all = Condition::all().add(col(Column::DeletedAt).is_null());
     if let Some(role) = filter.role {
         all = all.add(col(Column::Role).eq(role.as_str()));
     }
@@ -92,7 +91,8 @@ pub async fn pages_by_client(
     filter: &ContactFilter,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ContactPage>> {
-    let mut conditions = conditions(scope, filter);
+    let t = db.read(scope);
+    let mut conditions = conditions(filter);
     if let Some(after) = &page.after {
         conditions = conditions.add(after_condition(after)?);
     }
@@ -101,7 +101,8 @@ pub async fn pages_by_client(
         conditions,
         order_by: "last_name, first_name, id".into(),
     };
-    nested::pages(db, spec, client_ids, page, |m| m.client_id, cursor).await
+    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
+        .await
 }
 
 /// How many contacts match, for each of `client_ids`, in one statement.
@@ -111,13 +112,9 @@ pub async fn counts_by_client(
     client_ids: &[Uuid],
     filter: &ContactFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    nested::counts::<client_contact::Entity>(
-        db,
-        Column::ClientId,
-        conditions(scope, filter),
-        client_ids,
-    )
-    .await
+    let t = db.read(scope);
+    t.counts::<client_contact::Entity>(Column::ClientId, conditions(filter), client_ids)
+        .await
 }
 
 /// The active primary contact of each of `client_ids`.
@@ -126,13 +123,13 @@ pub async fn primaries(
     scope: &TenantScope,
     client_ids: &[Uuid],
 ) -> AppResult<Vec<client_contact::Model>> {
-    Ok(scope
-        .select::<client_contact::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<client_contact::Entity>()
         .filter(Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(Column::IsPrimary.eq(true))
         .filter(Column::IsActive.eq(true))
         .filter(Column::DeletedAt.is_null())
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
@@ -142,28 +139,28 @@ pub async fn by_ids(
     scope: &TenantScope,
     ids: &[Uuid],
 ) -> AppResult<Vec<client_contact::Model>> {
-    Ok(scope
-        .select::<client_contact::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<client_contact::Entity>()
         .filter(Column::Id.is_in(ids.iter().copied()))
         .filter(Column::DeletedAt.is_null())
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
 /// A live contact of a live client.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_contact::Model> {
-    scope
-        .find_by_id::<client_contact::Entity>(id)
+    let t = db.read(scope);
+    t.by_id::<client_contact::Entity>(id)
         .filter(Column::DeletedAt.is_null())
-        .filter(client_is_live(scope, col(Column::ClientId)))
-        .one(db.conn())
+        .filter(t.client_is_live(col(Column::ClientId)))
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("contact"))
 }
 
 /// The conditions of a cross-client list: `filter`, and only live clients' contacts.
-fn listed(scope: &TenantScope, filter: &ContactFilter) -> Condition {
-    conditions(scope, filter).add(client_is_live(scope, col(Column::ClientId)))
+fn listed(t: Tenant<'_>, filter: &ContactFilter) -> Condition {
+    conditions(filter).add(t.client_is_live(col(Column::ClientId)))
 }
 
 /// Contacts across live clients, oldest first (keyset on the time-ordered id).
@@ -173,21 +170,24 @@ pub async fn list(
     filter: &ContactFilter,
     page: &PageRequest,
 ) -> AppResult<Page<client_contact::Model>> {
-    let mut query = client_contact::Entity::find()
-        .filter(listed(scope, filter))
+    let t = db.read(scope);
+    let mut query = t
+        .select::<client_contact::Entity>()
+        .filter(listed(t, filter))
         .order_by_asc(Column::Id);
     if let Some(after) = page.after {
         query = query.filter(Column::Id.gt(after));
     }
-    let rows = query.limit(page.limit()).all(db.conn()).await?;
+    let rows = query.limit(page.limit()).all(t.conn()).await?;
     Ok(Page::from_rows(rows, page))
 }
 
 /// How many contacts across live clients match.
 pub async fn count(db: &Db, scope: &TenantScope, filter: &ContactFilter) -> AppResult<u64> {
+    let t = db.read(scope);
     use sea_orm::PaginatorTrait;
-    Ok(client_contact::Entity::find()
-        .filter(listed(scope, filter))
-        .count(db.conn())
+    Ok(t.select::<client_contact::Entity>()
+        .filter(listed(t, filter))
+        .count(t.conn())
         .await?)
 }

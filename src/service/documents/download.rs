@@ -22,7 +22,7 @@ use crate::auth::signed::UrlSigner;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::change::{self, Change, FieldChanges};
+use crate::service::change::{Change, FieldChanges};
 use crate::storage::ByteStream;
 
 /// The purpose bound into file-link signatures.
@@ -117,7 +117,6 @@ pub async fn audit(
     version: &document_version::Model,
     range: Option<&Range<u64>>,
 ) -> AppResult<()> {
-    let scope = scope.clone();
     let mut details = FieldChanges::new()
         .initial("versionNo", version.version_no)
         .initial("sha256", &version.sha256);
@@ -125,19 +124,15 @@ pub async fn audit(
         details = details.initial("range", format!("{}-{}", range.start, range.end - 1));
     }
     let document_id = document.id;
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            change::audit(
-                txn,
-                &scope,
-                Change {
-                    action: "document.downloaded",
-                    entity_type: "document",
-                    entity_id: Some(document_id),
-                    changes: details,
-                    payload: Value::Null,
-                },
-            )
+            t.audit(Change {
+                action: "document.downloaded",
+                entity_type: "document",
+                entity_id: Some(document_id),
+                changes: details,
+                payload: Value::Null,
+            })
             .await
         })
     })

@@ -17,22 +17,21 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use entity::{client_communication, client_document, document_version};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::clients::Patch;
-use super::clients::input::normalize_tags;
-use super::clients::read::get_in as live_client;
 use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
+use super::kernel::Patch;
+use super::kernel::live_client;
+use super::kernel::normalize_tags;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::service::store::Writer;
 use crate::storage::{self, ByteStream, Storage};
 use content::Inspected;
 
@@ -131,8 +130,7 @@ fn fields(m: &client_document::Model) -> Vec<(&'static str, serde_json::Value)> 
 }
 
 async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     m: &client_document::Model,
     changes: FieldChanges,
@@ -151,23 +149,21 @@ async fn record(
             "version": m.version,
         }),
     };
-    change::record(txn, scope, change).await
+    t.record(change).await
 }
 
 /// Refuses a communication that is not one of `client_id`.
 async fn check_communication(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     client_id: Uuid,
     communication_id: Option<Uuid>,
 ) -> AppResult<()> {
     let Some(id) = communication_id else {
         return Ok(());
     };
-    scope
-        .find_by_id::<client_communication::Entity>(id)
+    t.by_id::<client_communication::Entity>(id)
         .filter(client_communication::Column::ClientId.eq(client_id))
-        .one(txn)
+        .one(t.conn())
         .await?
         .map(|_| ())
         .ok_or(AppError::NotFound("communication"))
@@ -177,15 +173,17 @@ async fn check_communication(
 /// locked for the rest of `txn`. `deleted` picks live or soft-deleted documents; `None`
 /// takes either.
 async fn locked_document(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     id: Uuid,
     deleted: Option<bool>,
 ) -> AppResult<client_document::Model> {
-    let mut select = scope
-        .find_by_id::<client_document::Entity>(id)
-        .filter(read::visible(scope))
-        .filter(read::client_live(scope));
+    let mut select = t
+        .by_id::<client_document::Entity>(id)
+        .filter(read::visible(t.scope()))
+        .filter(t.client_is_live(sea_orm::sea_query::Expr::col((
+            client_document::Entity,
+            client_document::Column::ClientId,
+        ))));
     select = match deleted {
         Some(false) => select.filter(client_document::Column::DeletedAt.is_null()),
         Some(true) => select.filter(client_document::Column::DeletedAt.is_not_null()),
@@ -193,7 +191,7 @@ async fn locked_document(
     };
     select
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("document"))
 }
@@ -366,22 +364,21 @@ pub async fn upload(
     apply(&mut model, patch)?;
     let logo = model.doc_type == DocType::Logo.as_str();
     let (key, inspected, filename) = store_file(files, scope, incoming, logo).await?;
-    let scope = scope.clone();
-    let version = new_version(&scope, model.id, 1, key.clone(), &inspected, filename, None);
+    let version = new_version(scope, model.id, 1, key.clone(), &inspected, filename, None);
     model.current_version_id = Some(version.id);
-    let write = db.write(move |txn| {
+    let write = db.write(scope, move |t| {
         Box::pin(async move {
-            live_client(txn, &scope, client_id).await?;
-            check_contact(txn, &scope, client_id, model.contact_id).await?;
-            check_communication(txn, &scope, client_id, model.communication_id).await?;
+            live_client(t, client_id).await?;
+            check_contact(t, client_id, model.contact_id).await?;
+            check_communication(t, client_id, model.communication_id).await?;
             let changes = FieldChanges::created(fields(&model))
                 .initial("sha256", &version.sha256)
                 .initial("sizeBytes", version.size_bytes);
             let document: client_document::ActiveModel = model.into();
-            let created = document.reset_all().insert(txn).await?;
+            let created = t.insert(document).await?;
             let version: document_version::ActiveModel = version.into();
-            version.reset_all().insert(txn).await?;
-            record(txn, &scope, "document.uploaded", &created, changes).await?;
+            t.insert(version).await?;
+            record(t, "document.uploaded", &created, changes).await?;
             Ok(created)
         })
     });
@@ -402,13 +399,12 @@ pub async fn upload_version(
     let logo = current.doc_type == DocType::Logo.as_str();
     let (key, inspected, filename) = store_file(files, scope, incoming, logo).await?;
     let stored = key.clone();
-    let scope = scope.clone();
-    let write = db.write(move |txn| {
+    let write = db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked_document(txn, &scope, document_id, Some(false)).await?;
+            let current = locked_document(t, document_id, Some(false)).await?;
             let number = current.current_version_no + 1;
             let version = new_version(
-                &scope,
+                t.scope(),
                 document_id,
                 number,
                 key,
@@ -417,17 +413,17 @@ pub async fn upload_version(
                 change_note,
             );
             let version: document_version::ActiveModel = version.into();
-            let version = version.reset_all().insert(txn).await?;
+            let version = t.insert(version).await?;
             let mut active: client_document::ActiveModel = current.clone().into();
             active.current_version_id = Set(Some(version.id));
             active.current_version_no = Set(number);
             active.version = Set(current.version + 1);
             active.updated_at = Set(Utc::now());
-            let updated = active.update(txn).await?;
+            let updated = t.update(active).await?;
             let changes = FieldChanges::new()
                 .set("currentVersionNo", current.current_version_no, number)
                 .set("sha256", Option::<String>::None, &version.sha256);
-            record(txn, &scope, "document.version_added", &updated, changes).await?;
+            record(t, "document.version_added", &updated, changes).await?;
             Ok((updated, version))
         })
     });
@@ -444,30 +440,27 @@ pub async fn update(
     patch: DocumentPatch,
     expected_version: Option<i32>,
 ) -> AppResult<client_document::Model> {
-    let scope = scope.clone();
     let logo_limit = files.logo_max_bytes;
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked_document(txn, &scope, id, Some(false)).await?;
+            let current = locked_document(t, id, Some(false)).await?;
             change::expect_version("document", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             if next.contact_id != current.contact_id {
-                check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+                check_contact(t, next.client_id, next.contact_id).await?;
             }
             if next.communication_id != current.communication_id {
-                check_communication(txn, &scope, next.client_id, next.communication_id).await?;
+                check_communication(t, next.client_id, next.communication_id).await?;
             }
             let logo = DocType::Logo.as_str();
             if next.doc_type == logo && current.doc_type != logo {
-                check_logo_file(txn, &current, logo_limit).await?;
+                check_logo_file(t, &current, logo_limit).await?;
             }
-            let Some((updated, changes)) =
-                change::update_versioned(txn, &current, next, fields).await?
-            else {
+            let Some((updated, changes)) = t.update_versioned(&current, next, fields).await? else {
                 return Ok(current);
             };
-            record(txn, &scope, "document.updated", &updated, changes).await?;
+            record(t, "document.updated", &updated, changes).await?;
             Ok(updated)
         })
     })
@@ -475,16 +468,15 @@ pub async fn update(
 }
 
 async fn check_logo_file(
-    txn: &DatabaseTransaction,
+    t: Writer<'_>,
     document: &client_document::Model,
     limit: u64,
 ) -> AppResult<()> {
-    let version =
-        document_version::Entity::find_by_id(document.current_version_id.unwrap_or_default())
-            .filter(document_version::Column::TenantId.eq(document.tenant_id))
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound("document version"))?;
+    let version = t
+        .by_id::<document_version::Entity>(document.current_version_id.unwrap_or_default())
+        .one(t.conn())
+        .await?
+        .ok_or(AppError::NotFound("document version"))?;
     if !content::allowed_types(true).contains(&version.mime_type.as_str()) {
         return Err(AppError::bad_input(
             "input.docType",
@@ -509,10 +501,9 @@ async fn check_logo_file(
 /// Deletes a document (soft): it leaves every list, its files stay until retention
 /// allows `clientgraph documents purge` to remove them. CONFLICT under legal hold.
 pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_document::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked_document(txn, &scope, id, Some(false)).await?;
+            let current = locked_document(t, id, Some(false)).await?;
             if current.legal_hold {
                 return Err(AppError::Conflict(
                     "the document is under legal hold and cannot be deleted".into(),
@@ -523,9 +514,9 @@ pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_
             active.deleted_at = Set(Some(now));
             active.version = Set(current.version + 1);
             active.updated_at = Set(now);
-            let deleted = active.update(txn).await?;
+            let deleted = t.update(active).await?;
             let changes = FieldChanges::new().set("deleted", false, true);
-            record(txn, &scope, "document.deleted", &deleted, changes).await?;
+            record(t, "document.deleted", &deleted, changes).await?;
             Ok(deleted)
         })
     })
@@ -535,10 +526,9 @@ pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_
 /// Brings a soft-deleted document back (its files are still there until purged).
 /// Restoring a live document changes nothing.
 pub async fn restore(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_document::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked_document(txn, &scope, id, None).await?;
+            let current = locked_document(t, id, None).await?;
             if current.deleted_at.is_none() {
                 return Ok(current);
             }
@@ -546,9 +536,9 @@ pub async fn restore(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client
             active.deleted_at = Set(None);
             active.version = Set(current.version + 1);
             active.updated_at = Set(Utc::now());
-            let restored = active.update(txn).await?;
+            let restored = t.update(active).await?;
             let changes = FieldChanges::new().set("deleted", true, false);
-            record(txn, &scope, "document.restored", &restored, changes).await?;
+            record(t, "document.restored", &restored, changes).await?;
             Ok(restored)
         })
     })
@@ -565,21 +555,18 @@ pub async fn set_retention(
     until: Patch<DateTime<Utc>>,
     legal_hold: Option<bool>,
 ) -> AppResult<client_document::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked_document(txn, &scope, id, None).await?;
+            let current = locked_document(t, id, None).await?;
             let mut next = current.clone();
             until.apply_to(&mut next.retention_until);
             if let Some(hold) = legal_hold {
                 next.legal_hold = hold;
             }
-            let Some((updated, changes)) =
-                change::update_versioned(txn, &current, next, fields).await?
-            else {
+            let Some((updated, changes)) = t.update_versioned(&current, next, fields).await? else {
                 return Ok(current);
             };
-            record(txn, &scope, "document.retention_set", &updated, changes).await?;
+            record(t, "document.retention_set", &updated, changes).await?;
             Ok(updated)
         })
     })

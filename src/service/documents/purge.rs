@@ -7,16 +7,12 @@
 use chrono::{DateTime, Utc};
 use entity::{client_document, document_version};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::service::TenantScope;
-use crate::service::change::{self, Change, FieldChanges};
+use crate::service::change::{Change, FieldChanges};
 use crate::storage::Storage;
 
 /// Documents looked at per round.
@@ -62,9 +58,11 @@ pub async fn purge(
     deleted_before: DateTime<Utc>,
 ) -> AppResult<PurgeReport> {
     use client_document::Column as C;
+    let sys = db.system("purge deleted documents of every tenant");
     let now = Utc::now();
     let mut report = PurgeReport {
-        retained: client_document::Entity::find()
+        retained: sys
+            .find::<client_document::Entity>()
             .filter(C::DeletedAt.is_not_null())
             .filter(C::DeletedAt.lt(deleted_before))
             .filter(
@@ -72,16 +70,17 @@ pub async fn purge(
                     .add(C::LegalHold.eq(true))
                     .add(C::RetentionUntil.gt(now)),
             )
-            .count(db.conn())
+            .count(sys.conn())
             .await?,
         ..PurgeReport::default()
     };
     loop {
-        let batch: Vec<client_document::Model> = client_document::Entity::find()
+        let batch: Vec<client_document::Model> = sys
+            .find::<client_document::Entity>()
             .filter(purgeable(deleted_before, now))
             .order_by_asc(C::Id)
             .limit(BATCH)
-            .all(db.conn())
+            .all(sys.conn())
             .await?;
         if batch.is_empty() {
             break;
@@ -106,14 +105,16 @@ async fn remove_orphans(db: &Db, storage: &Storage, before: DateTime<Utc>) -> Ap
         .filter(|(_, written)| *written < before)
         .map(|(key, _)| key)
         .collect();
+    let sys = db.system("find document files no version of any tenant refers to");
     let mut removed = 0;
     for keys in old.chunks(BATCH as usize) {
-        let known: std::collections::HashSet<String> = document_version::Entity::find()
+        let known: std::collections::HashSet<String> = sys
+            .find::<document_version::Entity>()
             .select_only()
             .column(document_version::Column::StorageKey)
             .filter(document_version::Column::StorageKey.is_in(keys.iter().cloned()))
             .into_tuple::<String>()
-            .all(db.conn())
+            .all(sys.conn())
             .await?
             .into_iter()
             .collect();
@@ -135,19 +136,24 @@ async fn purge_one(
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let storage = storage.clone();
-    db.write(move |txn| {
+    let scope = db
+        .system("purge one deleted document")
+        .scope(document.tenant_id);
+    db.write(&scope, move |t| {
         Box::pin(async move {
-            let Some(current) = client_document::Entity::find_by_id(document.id)
+            let Some(current) = t
+                .by_id::<client_document::Entity>(document.id)
                 .filter(purgeable(deleted_before, now))
                 .lock_exclusive()
-                .one(txn)
+                .one(t.conn())
                 .await?
             else {
                 return Ok(0);
             };
-            let versions = document_version::Entity::find()
+            let versions = t
+                .select::<document_version::Entity>()
                 .filter(document_version::Column::DocumentId.eq(current.id))
-                .all(txn)
+                .all(t.conn())
                 .await?;
             for version in &versions {
                 storage
@@ -155,11 +161,10 @@ async fn purge_one(
                     .await
                     .map_err(AppError::Internal)?;
             }
-            document_version::Entity::delete_many()
+            t.delete_many::<document_version::Entity>()
                 .filter(Expr::col(document_version::Column::DocumentId).eq(current.id))
-                .exec(txn)
+                .exec(t.conn())
                 .await?;
-            let scope = TenantScope::system(current.tenant_id);
             let change = Change {
                 action: "document.purged",
                 entity_type: "document",
@@ -167,8 +172,11 @@ async fn purge_one(
                 changes: FieldChanges::new().initial("files", versions.len()),
                 payload: json!({ "id": current.id, "clientId": current.client_id }),
             };
-            current.delete(txn).await?;
-            change::record(txn, &scope, change).await?;
+            t.delete_many::<client_document::Entity>()
+                .filter(client_document::Column::Id.eq(current.id))
+                .exec(t.conn())
+                .await?;
+            t.record(change).await?;
             Ok(versions.len() as u64)
         })
     })

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::client_document::{self, Column};
 use entity::document_version;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, DbBackend, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,8 +17,9 @@ use crate::auth::Role;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
+use crate::service::nested::{self, ChildPage, NestedPage};
 use crate::service::search::{self, like_pattern};
+use crate::service::store::PerParent;
 
 /// Most attachments listed per communication.
 pub const MAX_ATTACHMENTS: u64 = 100;
@@ -58,15 +59,9 @@ pub(crate) fn visible(scope: &TenantScope) -> Condition {
     any
 }
 
-/// The document's client is live.
-pub(crate) fn client_live(scope: &TenantScope) -> SimpleExpr {
-    search::client_is_live(scope, col(Column::ClientId))
-}
-
 /// The conditions of `filter` on `client_documents` (tenant, deletion, visibility).
 fn conditions(backend: DbBackend, scope: &TenantScope, f: &DocumentFilter) -> Condition {
     let mut all = Condition::all()
-        .add(col(Column::TenantId).eq(scope.tenant_id()))
         .add(if f.deleted {
             col(Column::DeletedAt).is_not_null()
         } else {
@@ -160,8 +155,10 @@ pub async fn pages(
     filter: &DocumentFilter,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ChildPage<client_document::Model>>> {
-    let backend = db.conn().get_database_backend();
-    let mut conditions = conditions(backend, scope, filter).add(client_live(scope));
+    let t = db.read(scope);
+    let backend = t.backend();
+    let mut conditions =
+        conditions(backend, scope, filter).add(t.client_is_live(col(Column::ClientId)));
     if let Some(after) = &page.after {
         conditions = conditions.add(after_condition(after)?);
     }
@@ -170,7 +167,8 @@ pub async fn pages(
         conditions,
         order_by: "created_at DESC, id DESC".into(),
     };
-    nested::pages(db, spec, parent_ids, page, |m| parent.of(m), cursor).await
+    t.pages(spec, parent_ids, page, |m| parent.of(m), cursor)
+        .await
 }
 
 /// How many documents match, per parent of `parent_ids`, in one statement.
@@ -181,9 +179,12 @@ pub async fn counts(
     parent_ids: &[Uuid],
     filter: &DocumentFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    let backend = db.conn().get_database_backend();
-    let conditions = conditions(backend, scope, filter).add(client_live(scope));
-    nested::counts::<client_document::Entity>(db, parent.column(), conditions, parent_ids).await
+    let t = db.read(scope);
+    let backend = t.backend();
+    let conditions =
+        conditions(backend, scope, filter).add(t.client_is_live(col(Column::ClientId)));
+    t.counts::<client_document::Entity>(parent.column(), conditions, parent_ids)
+        .await
 }
 
 /// The live documents attached to each of `communication_ids` (oldest first, at most
@@ -193,15 +194,17 @@ pub async fn attachments(
     scope: &TenantScope,
     communication_ids: &[Uuid],
 ) -> AppResult<Vec<client_document::Model>> {
-    let backend = db.conn().get_database_backend();
+    let t = db.read(scope);
+    let backend = t.backend();
     let conditions = conditions(backend, scope, &DocumentFilter::default())
-        .add(client_live(scope))
+        .add(t.client_is_live(col(Column::ClientId)))
         .add(col(Column::CommunicationId).is_in(communication_ids.iter().copied()));
-    let mut rows = client_document::Entity::find()
+    let mut rows = t
+        .select::<client_document::Entity>()
         .filter(conditions)
         .order_by_asc(Column::CreatedAt)
         .order_by_asc(Column::Id)
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     let mut per_parent: HashMap<Uuid, u64> = HashMap::new();
     rows.retain(|m| {
@@ -220,17 +223,19 @@ pub async fn logos(
     scope: &TenantScope,
     client_ids: &[Uuid],
 ) -> AppResult<Vec<client_document::Model>> {
-    let backend = db.conn().get_database_backend();
+    let t = db.read(scope);
+    let backend = t.backend();
     let filter = DocumentFilter {
         doc_types: vec![DocType::Logo],
         ..DocumentFilter::default()
     };
-    let rows = client_document::Entity::find()
+    let rows = t
+        .select::<client_document::Entity>()
         .filter(conditions(backend, scope, &filter))
         .filter(Column::ClientId.is_in(client_ids.iter().copied()))
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     let mut seen = std::collections::HashSet::new();
     Ok(rows
@@ -241,12 +246,12 @@ pub async fn logos(
 
 /// A live document this caller may see, of a live client.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_document::Model> {
-    scope
-        .find_by_id::<client_document::Entity>(id)
+    let t = db.read(scope);
+    t.by_id::<client_document::Entity>(id)
         .filter(Column::DeletedAt.is_null())
         .filter(visible(scope))
-        .filter(client_live(scope))
-        .one(db.conn())
+        .filter(t.client_is_live(col(Column::ClientId)))
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("document"))
 }
@@ -257,11 +262,11 @@ pub async fn versions(
     scope: &TenantScope,
     document_ids: &[Uuid],
 ) -> AppResult<Vec<document_version::Model>> {
-    Ok(scope
-        .select::<document_version::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<document_version::Entity>()
         .filter(document_version::Column::DocumentId.is_in(document_ids.iter().copied()))
         .order_by_desc(document_version::Column::VersionNo)
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
@@ -272,12 +277,13 @@ pub async fn version(
     document_id: Uuid,
     version_no: i32,
 ) -> AppResult<(client_document::Model, document_version::Model)> {
+    let t = db.read(scope);
     let document = get(db, scope, document_id).await?;
-    let version = scope
+    let version = t
         .select::<document_version::Entity>()
         .filter(document_version::Column::DocumentId.eq(document_id))
         .filter(document_version::Column::VersionNo.eq(version_no))
-        .one(db.conn())
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("document version"))?;
     Ok((document, version))

@@ -2,7 +2,7 @@
 //! client's figures at the time of the run, and the client's health-score snapshot (used
 //! to order clients by health).
 //!
-//! A run is an upsert on the unique (client_id, date): running it twice, or on several
+//! A run is an upsert on the unique (tenant_id, client_id, date): running it twice, or on several
 //! server instances at once, leaves exactly one row per client per day holding the
 //! latest figures. Clients are taken 500 at a time in id order (the same lock order on
 //! every instance), each batch in one transaction.
@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use entity::{client, client_analytics as analytics, tenant};
 use sea_orm::sea_query::{CaseStatement, Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::health::{self, Health};
@@ -39,9 +39,11 @@ pub struct RunReport {
 
 /// Upserts the `date` row of every live client of every tenant.
 pub async fn run(db: &Db, date: NaiveDate) -> AppResult<RunReport> {
-    let tenants = tenant::Entity::find()
+    let sys = db.system("daily analytics of every tenant");
+    let tenants = sys
+        .find::<tenant::Entity>()
         .order_by_asc(tenant::Column::Id)
-        .all(db.conn())
+        .all(sys.conn())
         .await?;
     let mut report = RunReport {
         date,
@@ -49,17 +51,18 @@ pub async fn run(db: &Db, date: NaiveDate) -> AppResult<RunReport> {
         clients: 0,
     };
     for t in tenants {
-        report.clients += run_tenant(db, &TenantScope::system(t.id), date).await?;
+        report.clients += run_tenant(db, &sys.scope(t.id), date).await?;
     }
     Ok(report)
 }
 
 /// Upserts the `date` row of every live client of one tenant; returns how many.
 pub async fn run_tenant(db: &Db, scope: &TenantScope, date: NaiveDate) -> AppResult<usize> {
+    let t = db.read(scope);
     let mut done = 0;
     let mut after: Option<Uuid> = None;
     loop {
-        let mut select = scope
+        let mut select = t
             .select::<client::Entity>()
             .filter(client::Column::DeletedAt.is_null())
             .order_by_asc(client::Column::Id)
@@ -67,7 +70,7 @@ pub async fn run_tenant(db: &Db, scope: &TenantScope, date: NaiveDate) -> AppRes
         if let Some(last) = after {
             select = select.filter(client::Column::Id.gt(last));
         }
-        let clients = select.all(db.conn()).await?;
+        let clients = select.all(t.conn()).await?;
         let Some(last) = clients.last() else {
             return Ok(done);
         };
@@ -97,7 +100,6 @@ async fn upsert_batch(
         let n = |stage| jobs.in_stage(stage) as i32;
         rows.push(analytics::ActiveModel {
             id: Set(Uuid::now_v7()),
-            tenant_id: Set(scope.tenant_id()),
             client_id: Set(c.id),
             date: Set(date),
             active_jobs_count: Set(jobs.active_jobs as i32),
@@ -111,46 +113,44 @@ async fn upsert_batch(
             revenue_generated: Set(c.total_revenue_cents),
             health_score: Set(health.score as i16),
             computed_at: Set(now),
+            ..Default::default()
         });
     }
     if rows.is_empty() {
         return Ok(());
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
             use analytics::Column as A;
-            analytics::Entity::insert_many(rows)
-                .on_conflict(
-                    OnConflict::columns([A::ClientId, A::Date])
-                        .update_columns([
-                            A::ActiveJobsCount,
-                            A::TotalCandidatesCount,
-                            A::ScreenedCount,
-                            A::ShortlistedCount,
-                            A::InterviewedCount,
-                            A::HiredCount,
-                            A::AvgTimeToFillDays,
-                            A::AvgCandidateQualityScore,
-                            A::RevenueGenerated,
-                            A::HealthScore,
-                            A::ComputedAt,
-                        ])
-                        .to_owned(),
-                )
-                .exec(txn)
-                .await?;
+            t.upsert_many(
+                rows,
+                OnConflict::columns([A::TenantId, A::ClientId, A::Date])
+                    .update_columns([
+                        A::ActiveJobsCount,
+                        A::TotalCandidatesCount,
+                        A::ScreenedCount,
+                        A::ShortlistedCount,
+                        A::InterviewedCount,
+                        A::HiredCount,
+                        A::AvgTimeToFillDays,
+                        A::AvgCandidateQualityScore,
+                        A::RevenueGenerated,
+                        A::HealthScore,
+                        A::ComputedAt,
+                    ])
+                    .to_owned(),
+            )
+            .await?;
             // The ordering snapshot: one statement for the whole batch.
             let mut case = CaseStatement::new();
             for (id, score) in &scores {
                 case = case.case(client::Column::Id.eq(*id), Expr::val(*score as i16));
             }
-            client::Entity::update_many()
+            t.update_many::<client::Entity>()
                 .col_expr(client::Column::HealthScore, case.into())
                 .col_expr(client::Column::HealthScoredAt, Expr::val(now))
-                .filter(client::Column::TenantId.eq(scope.tenant_id()))
                 .filter(client::Column::Id.is_in(scores.keys().copied()))
-                .exec(txn)
+                .exec(t.conn())
                 .await?;
             Ok(())
         })
@@ -167,13 +167,14 @@ pub async fn series(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> AppResult<HashMap<Uuid, Vec<analytics::Model>>> {
+    let t = db.read(scope);
     let (from, to) = series_range(from, to, Utc::now().date_naive())?;
-    let rows = scope
+    let rows = t
         .select::<analytics::Entity>()
         .filter(analytics::Column::ClientId.is_in(client_ids.iter().copied()))
         .filter(analytics::Column::Date.between(from, to))
         .order_by_asc(analytics::Column::Date)
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     let mut out: HashMap<Uuid, Vec<analytics::Model>> = HashMap::new();
     for row in rows {

@@ -10,7 +10,7 @@ use entity::{
     client_communication as communication, client_document as document,
     client_feedback as feedback, client_job_assignment as link, client_note as note,
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, FromQueryResult};
+use sea_orm::{ColumnTrait, Condition, FromQueryResult};
 use uuid::Uuid;
 
 use crate::auth::Permission;
@@ -19,7 +19,8 @@ use crate::error::AppResult;
 use crate::service::TenantScope;
 use crate::service::documents::read as documents;
 use crate::service::jobs::read as jobs;
-use crate::service::nested::{self, NestedPage, PerParent};
+use crate::service::nested::NestedPage;
+use crate::service::store::{PerParent, Tenant, TenantOwned};
 
 /// How far back "recent" reaches.
 pub const RECENT_DAYS: i64 = 30;
@@ -68,19 +69,18 @@ pub async fn recent_activities(
     let since = now - Duration::days(RECENT_DAYS);
     let page = NestedPage { first, after: None };
     let mut out: HashMap<Uuid, Vec<Activity>> = HashMap::new();
-    let tenant = scope.tenant_id();
+    let t = db.read(scope);
 
     if scope.can(Permission::NotesRead) {
         let spec = PerParent::<note::Entity> {
             parent: note::Column::ClientId,
             conditions: Condition::all()
-                .add(note::Column::TenantId.eq(tenant))
                 .add(note::Column::DeletedAt.is_null())
                 .add(note::Column::InteractionAt.gte(since))
                 .add(note::Column::InteractionAt.lte(now)),
             order_by: "interaction_at DESC, id DESC".into(),
         };
-        for (client_id, m) in rows(db, spec, client_ids, &page, |m| m.client_id).await? {
+        for (client_id, m) in rows(t, spec, client_ids, &page, |m| m.client_id).await? {
             out.entry(client_id).or_default().push(Activity {
                 kind: ActivityKind::Note,
                 at: m.interaction_at,
@@ -95,12 +95,11 @@ pub async fn recent_activities(
         let spec = PerParent::<communication::Entity> {
             parent: communication::Column::ClientId,
             conditions: Condition::all()
-                .add(communication::Column::TenantId.eq(tenant))
                 .add(communication::Column::CommunicationAt.gte(since))
                 .add(communication::Column::CommunicationAt.lte(now)),
             order_by: "communication_at DESC, id DESC".into(),
         };
-        for (client_id, m) in rows(db, spec, client_ids, &page, |m| m.client_id).await? {
+        for (client_id, m) in rows(t, spec, client_ids, &page, |m| m.client_id).await? {
             out.entry(client_id).or_default().push(Activity {
                 kind: ActivityKind::Communication,
                 at: m.communication_at,
@@ -115,14 +114,13 @@ pub async fn recent_activities(
         let spec = PerParent::<document::Entity> {
             parent: document::Column::ClientId,
             conditions: Condition::all()
-                .add(document::Column::TenantId.eq(tenant))
                 .add(document::Column::DeletedAt.is_null())
                 .add(documents::visible(scope))
                 .add(document::Column::CreatedAt.gte(since))
                 .add(document::Column::CreatedAt.lte(now)),
             order_by: "created_at DESC, id DESC".into(),
         };
-        for (client_id, m) in rows(db, spec, client_ids, &page, |m| m.client_id).await? {
+        for (client_id, m) in rows(t, spec, client_ids, &page, |m| m.client_id).await? {
             out.entry(client_id).or_default().push(Activity {
                 kind: ActivityKind::Document,
                 at: m.created_at,
@@ -137,12 +135,10 @@ pub async fn recent_activities(
         // A link's last change (linking or unlinking) is its `updated_at`.
         let spec = PerParent::<link::Entity> {
             parent: link::Column::ClientId,
-            conditions: Condition::all()
-                .add(link::Column::TenantId.eq(tenant))
-                .add(link::Column::UpdatedAt.gte(since)),
+            conditions: Condition::all().add(link::Column::UpdatedAt.gte(since)),
             order_by: "updated_at DESC, id DESC".into(),
         };
-        let links = rows(db, spec, client_ids, &page, |m| m.client_id).await?;
+        let links = rows(t, spec, client_ids, &page, |m| m.client_id).await?;
         let job_ids: Vec<Uuid> = links.iter().map(|(_, l)| l.job_id).collect();
         let titles: HashMap<Uuid, String> = if job_ids.is_empty() {
             HashMap::new()
@@ -182,12 +178,11 @@ pub async fn recent_activities(
         let spec = PerParent::<feedback::Entity> {
             parent: feedback::Column::ClientId,
             conditions: Condition::all()
-                .add(feedback::Column::TenantId.eq(tenant))
                 .add(feedback::Column::CreatedAt.gte(since))
                 .add(feedback::Column::CreatedAt.lte(now)),
             order_by: "created_at DESC, id DESC".into(),
         };
-        for (client_id, m) in rows(db, spec, client_ids, &page, |m| m.client_id).await? {
+        for (client_id, m) in rows(t, spec, client_ids, &page, |m| m.client_id).await? {
             out.entry(client_id).or_default().push(Activity {
                 kind: ActivityKind::Feedback,
                 at: m.created_at,
@@ -210,17 +205,19 @@ pub async fn recent_activities(
 
 /// Each client's newest `page.first` rows of one source, flattened.
 async fn rows<E>(
-    db: &Db,
+    t: Tenant<'_>,
     spec: PerParent<E>,
     client_ids: &[Uuid],
     page: &NestedPage,
     client_of: fn(&E::Model) -> Uuid,
 ) -> AppResult<Vec<(Uuid, E::Model)>>
 where
-    E: EntityTrait,
+    E: TenantOwned,
     E::Model: FromQueryResult,
 {
-    let pages = nested::pages(db, spec, client_ids, page, client_of, |_| String::new()).await?;
+    let pages = t
+        .pages(spec, client_ids, page, client_of, |_| String::new())
+        .await?;
     Ok(pages
         .into_iter()
         .flat_map(|(client_id, page)| page.rows.into_iter().map(move |(_, m)| (client_id, m)))

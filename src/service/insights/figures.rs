@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{client_job_assignment as link, job, job_application as application};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::QueryResult;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -64,6 +64,7 @@ pub async fn job_figures(
     client_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> AppResult<HashMap<Uuid, JobFigures>> {
+    let t = db.read(scope);
     let mut out: HashMap<Uuid, JobFigures> = client_ids
         .iter()
         .map(|id| (*id, JobFigures::default()))
@@ -71,35 +72,33 @@ pub async fn job_figures(
     if client_ids.is_empty() {
         return Ok(out);
     }
-    let conn = db.conn();
     let linked = || {
-        Expr::col((link::Entity, link::Column::TenantId))
-            .eq(scope.tenant_id())
-            .and(Expr::col((link::Entity, link::Column::IsActive)).eq(true))
+        Expr::col((link::Entity, link::Column::IsActive))
+            .eq(true)
             .and(
                 Expr::col((link::Entity, link::Column::ClientId)).is_in(client_ids.iter().copied()),
             )
     };
 
     // Jobs: how many are open, and the fill time of the filled ones.
-    let jobs = Query::select()
-        .column((link::Entity, link::Column::ClientId))
-        .column((job::Entity, job::Column::Status))
-        .column((job::Entity, job::Column::OpenedAt))
-        .column((job::Entity, job::Column::FilledAt))
-        .from(link::Entity)
-        .inner_join(
-            job::Entity,
+    let jobs = t
+        .query::<link::Entity>()
+        .join::<job::Entity>(
             Expr::col((job::Entity, job::Column::Id)).equals((link::Entity, link::Column::JobId)),
         )
-        .and_where(linked())
-        .and_where(
-            Expr::col((job::Entity, job::Column::Status))
-                .is_in([JobStatus::Open.as_str(), JobStatus::Filled.as_str()]),
-        )
-        .to_owned();
+        .shape(|q| {
+            q.column((link::Entity, link::Column::ClientId))
+                .column((job::Entity, job::Column::Status))
+                .column((job::Entity, job::Column::OpenedAt))
+                .column((job::Entity, job::Column::FilledAt))
+                .and_where(linked())
+                .and_where(
+                    Expr::col((job::Entity, job::Column::Status))
+                        .is_in([JobStatus::Open.as_str(), JobStatus::Filled.as_str()]),
+                );
+        });
     let mut fill_days: HashMap<Uuid, (f64, u32)> = HashMap::new();
-    for row in conn.query_all(&jobs).await? {
+    for row in t.rows(jobs).await? {
         let client_id: Uuid = row.try_get("", "client_id")?;
         let status: String = row.try_get("", "status")?;
         let figures = out.entry(client_id).or_default();
@@ -127,41 +126,38 @@ pub async fn job_figures(
             Expr::case(Expr::col((application::Entity, column)).gte(since(days)), 1).finally(0),
         )
     };
-    let applications = Query::select()
-        .column((link::Entity, link::Column::ClientId))
-        .column((application::Entity, application::Column::Stage))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .expr_as(
-            Expr::col((application::Entity, application::Column::QualityScore)).sum(),
-            Alias::new("quality_sum"),
-        )
-        .expr_as(
-            Expr::col((application::Entity, application::Column::QualityScore)).count(),
-            Alias::new("quality_n"),
-        )
-        .expr_as(
-            recent(application::Column::AppliedAt, RECENT_APPLICATION_DAYS),
-            Alias::new("recent"),
-        )
-        .expr_as(
-            recent(application::Column::HiredAt, RECENT_HIRE_DAYS),
-            Alias::new("recent_hires"),
-        )
-        .from(application::Entity)
-        .inner_join(
-            link::Entity,
+    let applications = t
+        .query::<application::Entity>()
+        .join::<link::Entity>(
             Expr::col((link::Entity, link::Column::JobId))
                 .equals((application::Entity, application::Column::JobId)),
         )
-        .and_where(
-            Expr::col((application::Entity, application::Column::TenantId)).eq(scope.tenant_id()),
-        )
-        .and_where(linked())
-        .group_by_col((link::Entity, link::Column::ClientId))
-        .group_by_col((application::Entity, application::Column::Stage))
-        .to_owned();
+        .shape(|q| {
+            q.column((link::Entity, link::Column::ClientId))
+                .column((application::Entity, application::Column::Stage))
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+                .expr_as(
+                    Expr::col((application::Entity, application::Column::QualityScore)).sum(),
+                    Alias::new("quality_sum"),
+                )
+                .expr_as(
+                    Expr::col((application::Entity, application::Column::QualityScore)).count(),
+                    Alias::new("quality_n"),
+                )
+                .expr_as(
+                    recent(application::Column::AppliedAt, RECENT_APPLICATION_DAYS),
+                    Alias::new("recent"),
+                )
+                .expr_as(
+                    recent(application::Column::HiredAt, RECENT_HIRE_DAYS),
+                    Alias::new("recent_hires"),
+                )
+                .and_where(linked())
+                .group_by_col((link::Entity, link::Column::ClientId))
+                .group_by_col((application::Entity, application::Column::Stage));
+        });
     let mut quality: HashMap<Uuid, (i64, i64)> = HashMap::new();
-    for row in conn.query_all(&applications).await? {
+    for row in t.rows(applications).await? {
         let client_id: Uuid = row.try_get("", "client_id")?;
         let stage: String = row.try_get("", "stage")?;
         let n = int(&row, "n")?;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{client, client_communication as communication, client_feedback as feedback};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::figures::{JobFigures, job_figures};
@@ -258,6 +258,7 @@ pub async fn inputs_without_jobs(
     clients: &[client::Model],
     now: DateTime<Utc>,
 ) -> AppResult<HashMap<Uuid, Inputs>> {
+    let t = db.read(scope);
     let ids: Vec<Uuid> = clients.iter().map(|c| c.id).collect();
     let mut out: HashMap<Uuid, Inputs> = clients
         .iter()
@@ -274,14 +275,14 @@ pub async fn inputs_without_jobs(
     if ids.is_empty() {
         return Ok(out);
     }
-    let conn = db.conn();
+    let conn = t.conn();
 
-    let communications: Vec<(Uuid, String, DateTime<Utc>)> = communication::Entity::find()
+    let communications: Vec<(Uuid, String, DateTime<Utc>)> = t
+        .select::<communication::Entity>()
         .select_only()
         .column(communication::Column::ClientId)
         .column(communication::Column::CommunicationType)
         .column(communication::Column::CommunicationAt)
-        .filter(communication::Column::TenantId.eq(scope.tenant_id()))
         .filter(communication::Column::ClientId.is_in(ids.iter().copied()))
         .filter(
             communication::Column::CommunicationAt
@@ -300,7 +301,8 @@ pub async fn inputs_without_jobs(
     }
 
     let today = now.date_naive();
-    let satisfaction: Vec<(Uuid, Option<f64>)> = feedback::Entity::find()
+    let satisfaction: Vec<(Uuid, Option<f64>)> = t
+        .select::<feedback::Entity>()
         .select_only()
         .column(feedback::Column::ClientId)
         .column_as(
@@ -310,7 +312,6 @@ pub async fn inputs_without_jobs(
             ))),
             "avg",
         )
-        .filter(feedback::Column::TenantId.eq(scope.tenant_id()))
         .filter(feedback::Column::ClientId.is_in(ids.iter().copied()))
         .filter(feedback::Column::FeedbackOn.gte(today - Duration::days(FEEDBACK_HORIZON_DAYS)))
         .filter(feedback::Column::FeedbackOn.lte(today))
@@ -324,11 +325,11 @@ pub async fn inputs_without_jobs(
         }
     }
 
-    let overdue: Vec<(Uuid, i64)> = communication::Entity::find()
+    let overdue: Vec<(Uuid, i64)> = t
+        .select::<communication::Entity>()
         .select_only()
         .column(communication::Column::ClientId)
         .column_as(communication::Column::Id.count(), "n")
-        .filter(communication::Column::TenantId.eq(scope.tenant_id()))
         .filter(communication::Column::ClientId.is_in(ids.iter().copied()))
         .filter(communication::Column::FollowUpRequired.eq(true))
         .filter(communication::Column::FollowUpDoneAt.is_null())

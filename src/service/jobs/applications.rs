@@ -4,18 +4,16 @@
 
 use chrono::Utc;
 use entity::{job, job_application as application};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, PaginatorTrait, QueryFilter, QuerySelect,
-    Set,
-};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{JobStatus, locked as locked_job, save as save_job, transition};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::service::change::{self, Change, FieldChanges};
+use crate::service::change::{Change, FieldChanges};
 use crate::service::enums::stored_enum;
+use crate::service::store::Writer;
 use crate::service::{TenantScope, validate};
 
 stored_enum!(
@@ -42,8 +40,7 @@ pub struct NewApplication {
 }
 
 async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     m: &application::Model,
     changes: FieldChanges,
@@ -55,7 +52,7 @@ async fn record(
         changes,
         payload: json!({ "id": m.id, "jobId": m.job_id, "stage": m.stage, "version": m.version }),
     };
-    change::record(txn, scope, change).await
+    t.record(change).await
 }
 
 /// Adds a candidate to a job that still recruits (not FILLED or CLOSED).
@@ -79,10 +76,9 @@ pub async fn add(
             "qualityScore must be 0 to 100",
         ));
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let job = locked_job(txn, &scope, job_id).await?;
+            let job = locked_job(t, job_id).await?;
             if matches!(
                 JobStatus::parse(&job.status),
                 Some(JobStatus::Filled | JobStatus::Closed)
@@ -93,27 +89,27 @@ pub async fn add(
                 )));
             }
             let now = Utc::now();
-            let created = application::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(scope.tenant_id()),
-                job_id: Set(job_id),
-                candidate_name: Set(name),
-                candidate_email: Set(email),
-                stage: Set(ApplicationStage::Applied.as_str().to_owned()),
-                quality_score: Set(input.quality_score),
-                applied_at: Set(now),
-                stage_changed_at: Set(now),
-                hired_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            }
-            .insert(txn)
-            .await?;
+            let created = t
+                .insert(application::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    job_id: Set(job_id),
+                    candidate_name: Set(name),
+                    candidate_email: Set(email),
+                    stage: Set(ApplicationStage::Applied.as_str().to_owned()),
+                    quality_score: Set(input.quality_score),
+                    applied_at: Set(now),
+                    stage_changed_at: Set(now),
+                    hired_at: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                })
+                .await?;
             let changes = FieldChanges::new()
                 .initial("candidateName", &created.candidate_name)
                 .initial("stage", &created.stage);
-            record(txn, &scope, "application.added", &created, changes).await?;
+            record(t, "application.added", &created, changes).await?;
             Ok(created)
         })
     })
@@ -121,12 +117,11 @@ pub async fn add(
 }
 
 /// How many of the job's applications are HIRED.
-async fn hires(txn: &DatabaseTransaction, scope: &TenantScope, job_id: Uuid) -> AppResult<u64> {
-    Ok(scope
-        .select::<application::Entity>()
+async fn hires(t: Writer<'_>, job_id: Uuid) -> AppResult<u64> {
+    Ok(t.select::<application::Entity>()
         .filter(application::Column::JobId.eq(job_id))
         .filter(application::Column::Stage.eq(ApplicationStage::Hired.as_str()))
-        .count(txn)
+        .count(t.conn())
         .await?)
 }
 
@@ -137,20 +132,19 @@ pub async fn move_to(
     id: Uuid,
     stage: ApplicationStage,
 ) -> AppResult<application::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let peek = scope
-                .find_by_id::<application::Entity>(id)
-                .one(txn)
+            let peek = t
+                .by_id::<application::Entity>(id)
+                .one(t.conn())
                 .await?
                 .ok_or(AppError::NotFound("application"))?;
             // Job first, then application: the same lock order as `add`.
-            let job: job::Model = locked_job(txn, &scope, peek.job_id).await?;
-            let current = scope
-                .find_by_id::<application::Entity>(id)
+            let job: job::Model = locked_job(t, peek.job_id).await?;
+            let current = t
+                .by_id::<application::Entity>(id)
                 .lock_exclusive()
-                .one(txn)
+                .one(t.conn())
                 .await?
                 .ok_or(AppError::NotFound("application"))?;
             if current.stage == stage.as_str() {
@@ -158,9 +152,7 @@ pub async fn move_to(
             }
             // A job with all its openings filled takes no further hire (reopen it, or
             // raise `openings`, first).
-            if stage == ApplicationStage::Hired
-                && hires(txn, &scope, job.id).await? >= job.openings as u64
-            {
+            if stage == ApplicationStage::Hired && hires(t, job.id).await? >= job.openings as u64 {
                 return Err(AppError::Conflict(format!(
                     "the job has {} opening(s), all filled; reopen it or raise `openings` \
                      before hiring again",
@@ -174,16 +166,16 @@ pub async fn move_to(
             row.hired_at = Set((stage == ApplicationStage::Hired).then_some(now));
             row.version = Set(current.version + 1);
             row.updated_at = Set(now);
-            let moved = row.update(txn).await?;
+            let moved = t.update(row).await?;
             let changes = FieldChanges::new().set("stage", &current.stage, &moved.stage);
-            record(txn, &scope, "application.moved", &moved, changes).await?;
+            record(t, "application.moved", &moved, changes).await?;
             if stage == ApplicationStage::Hired
                 && JobStatus::parse(&job.status) == Some(JobStatus::Open)
-                && hires(txn, &scope, job.id).await? >= job.openings as u64
+                && hires(t, job.id).await? >= job.openings as u64
             {
                 let mut filled = job.clone();
                 transition(&mut filled, JobStatus::Filled)?;
-                save_job(txn, &scope, &job, filled).await?;
+                save_job(t, &job, filled).await?;
             }
             Ok(moved)
         })

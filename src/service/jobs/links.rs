@@ -5,7 +5,7 @@
 
 use chrono::Utc;
 use entity::client_job_assignment as link;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,18 +13,14 @@ use super::{count_open_jobs, is_open, locked as locked_job};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::change::{self, Change, FieldChanges};
-use crate::service::clients::read::get_in as live_client;
+use crate::service::change::{Change, FieldChanges};
+use crate::service::kernel::live_client;
+use crate::service::store::Writer;
 
 /// Most jobs one `bulkLinkJobs` links.
 pub const MAX_BULK_LINKS: usize = 50;
 
-async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    action: &'static str,
-    m: &link::Model,
-) -> AppResult<()> {
+async fn record(t: Writer<'_>, action: &'static str, m: &link::Model) -> AppResult<()> {
     let change = Change {
         action,
         entity_type: "job",
@@ -36,32 +32,22 @@ async fn record(
         ),
         payload: json!({ "jobId": m.job_id, "clientId": m.client_id, "assignmentId": m.id }),
     };
-    change::record(txn, scope, change).await
+    t.record(change).await
 }
 
 /// The job's active link, if any.
-pub(crate) async fn active_link(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    job_id: Uuid,
-) -> AppResult<Option<link::Model>> {
-    Ok(scope
-        .select::<link::Entity>()
+pub(crate) async fn active_link(t: Writer<'_>, job_id: Uuid) -> AppResult<Option<link::Model>> {
+    Ok(t.select::<link::Entity>()
         .filter(link::Column::JobId.eq(job_id))
         .filter(link::Column::IsActive.eq(true))
-        .one(txn)
+        .one(t.conn())
         .await?)
 }
 
-async fn link_in(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-    job_id: Uuid,
-) -> AppResult<link::Model> {
-    live_client(txn, scope, client_id).await?;
-    let job = locked_job(txn, scope, job_id).await?;
-    if let Some(active) = active_link(txn, scope, job_id).await? {
+async fn link_in(t: Writer<'_>, client_id: Uuid, job_id: Uuid) -> AppResult<link::Model> {
+    live_client(t, client_id).await?;
+    let job = locked_job(t, job_id).await?;
+    if let Some(active) = active_link(t, job_id).await? {
         if active.client_id == client_id {
             return Ok(active);
         }
@@ -70,45 +56,44 @@ async fn link_in(
         ));
     }
     let now = Utc::now();
-    let previous = scope
+    let previous = t
         .select::<link::Entity>()
         .filter(link::Column::ClientId.eq(client_id))
         .filter(link::Column::JobId.eq(job_id))
-        .one(txn)
+        .one(t.conn())
         .await?;
     let linked = match previous {
         Some(row) => {
             let mut active: link::ActiveModel = row.into();
             active.is_active = Set(true);
-            active.assigned_by = Set(scope.actor().id);
+            active.assigned_by = Set(t.scope().actor().id);
             active.assigned_at = Set(now);
             active.unassigned_at = Set(None);
             active.unassigned_by = Set(None);
             active.updated_at = Set(now);
-            active.update(txn).await?
+            t.update(active).await?
         }
         None => {
-            link::ActiveModel {
+            t.insert(link::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                tenant_id: Set(scope.tenant_id()),
                 client_id: Set(client_id),
                 job_id: Set(job_id),
-                assigned_by: Set(scope.actor().id),
+                assigned_by: Set(t.scope().actor().id),
                 assigned_at: Set(now),
                 unassigned_at: Set(None),
                 unassigned_by: Set(None),
                 is_active: Set(true),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(txn)
+                ..Default::default()
+            })
             .await?
         }
     };
     if is_open(&job) {
-        count_open_jobs(txn, scope, client_id, 1).await?;
+        count_open_jobs(t, client_id, 1).await?;
     }
-    record(txn, scope, "job.linked", &linked).await?;
+    record(t, "job.linked", &linked).await?;
     Ok(linked)
 }
 
@@ -120,9 +105,10 @@ pub async fn link(
     client_id: Uuid,
     job_id: Uuid,
 ) -> AppResult<link::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| Box::pin(async move { link_in(txn, &scope, client_id, job_id).await }))
-        .await
+    db.write(scope, move |t| {
+        Box::pin(async move { link_in(t, client_id, job_id).await })
+    })
+    .await
 }
 
 /// Links several jobs to a client, all or nothing.
@@ -138,20 +124,16 @@ pub async fn bulk_link(
             format!("give 1 to {MAX_BULK_LINKS} jobs"),
         ));
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
             let mut links = Vec::with_capacity(job_ids.len());
             for (i, job_id) in job_ids.into_iter().enumerate() {
-                let linked =
-                    link_in(txn, &scope, client_id, job_id)
-                        .await
-                        .map_err(|e| match e {
-                            AppError::Conflict(message) => {
-                                AppError::Conflict(format!("jobIds[{i}]: {message}"))
-                            }
-                            other => other,
-                        })?;
+                let linked = link_in(t, client_id, job_id).await.map_err(|e| match e {
+                    AppError::Conflict(message) => {
+                        AppError::Conflict(format!("jobIds[{i}]: {message}"))
+                    }
+                    other => other,
+                })?;
                 links.push(linked);
             }
             Ok(links)
@@ -167,11 +149,10 @@ pub async fn unlink(
     client_id: Uuid,
     job_id: Uuid,
 ) -> AppResult<link::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let job = locked_job(txn, &scope, job_id).await?;
-            let active = active_link(txn, &scope, job_id)
+            let job = locked_job(t, job_id).await?;
+            let active = active_link(t, job_id)
                 .await?
                 .filter(|l| l.client_id == client_id)
                 .ok_or(AppError::NotFound("job link"))?;
@@ -179,13 +160,13 @@ pub async fn unlink(
             let mut row: link::ActiveModel = active.into();
             row.is_active = Set(false);
             row.unassigned_at = Set(Some(now));
-            row.unassigned_by = Set(scope.actor().id);
+            row.unassigned_by = Set(t.scope().actor().id);
             row.updated_at = Set(now);
-            let unlinked = row.update(txn).await?;
+            let unlinked = t.update(row).await?;
             if is_open(&job) {
-                count_open_jobs(txn, &scope, client_id, -1).await?;
+                count_open_jobs(t, client_id, -1).await?;
             }
-            record(txn, &scope, "job.unlinked", &unlinked).await?;
+            record(t, "job.unlinked", &unlinked).await?;
             Ok(unlinked)
         })
     })

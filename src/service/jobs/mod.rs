@@ -13,18 +13,17 @@ pub mod read;
 use chrono::Utc;
 use entity::{client, job};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::clients::Patch;
 use super::enums::stored_enum;
+use super::kernel::Patch;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::service::store::Writer;
 
 stored_enum!(
     /// Where a job is in its life.
@@ -140,8 +139,7 @@ fn fields(m: &job::Model) -> Vec<(&'static str, serde_json::Value)> {
 }
 
 pub(crate) async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     m: &job::Model,
     changes: FieldChanges,
@@ -153,19 +151,14 @@ pub(crate) async fn record(
         changes,
         payload: json!({ "id": m.id, "title": m.title, "status": m.status, "version": m.version }),
     };
-    change::record(txn, scope, change).await
+    t.record(change).await
 }
 
 /// The job, locked for the rest of the transaction.
-pub(crate) async fn locked(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<job::Model> {
-    scope
-        .find_by_id::<job::Entity>(id)
+pub(crate) async fn locked(t: Writer<'_>, id: Uuid) -> AppResult<job::Model> {
+    t.by_id::<job::Entity>(id)
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("job"))
 }
@@ -177,41 +170,34 @@ fn is_open(m: &job::Model) -> bool {
 /// Adds `delta` to the client's `open_jobs_count`. Callers hold the job's lock, so the
 /// job's status and link cannot change underneath; an increment (not a recount) stays
 /// right when two transactions touch one client's jobs at once.
-pub(crate) async fn count_open_jobs(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    client_id: Uuid,
-    delta: i32,
-) -> AppResult<()> {
-    client::Entity::update_many()
+pub(crate) async fn count_open_jobs(t: Writer<'_>, client_id: Uuid, delta: i32) -> AppResult<()> {
+    t.update_many::<client::Entity>()
         .col_expr(
             client::Column::OpenJobsCount,
             Expr::col(client::Column::OpenJobsCount).add(delta),
         )
-        .filter(client::Column::TenantId.eq(scope.tenant_id()))
         .filter(client::Column::Id.eq(client_id))
-        .exec(txn)
+        .exec(t.conn())
         .await?;
     Ok(())
 }
 
 /// Saves `next` over `current` (version + 1) and records the change; unchanged → as is.
 pub(crate) async fn save(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     current: &job::Model,
     next: job::Model,
 ) -> AppResult<job::Model> {
-    let Some((saved, changes)) = change::update_versioned(txn, current, next, fields).await? else {
+    let Some((saved, changes)) = t.update_versioned(current, next, fields).await? else {
         return Ok(current.clone());
     };
     let delta = i32::from(is_open(&saved)) - i32::from(is_open(current));
     if delta != 0
-        && let Some(active) = links::active_link(txn, scope, current.id).await?
+        && let Some(active) = links::active_link(t, current.id).await?
     {
-        count_open_jobs(txn, scope, active.client_id, delta).await?;
+        count_open_jobs(t, active.client_id, delta).await?;
     }
-    record(txn, scope, "job.updated", &saved, changes).await?;
+    record(t, "job.updated", &saved, changes).await?;
     Ok(saved)
 }
 
@@ -220,13 +206,12 @@ pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<
     if patch.title.is_none() {
         return Err(AppError::bad_input("title", "title is required"));
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
             let now = Utc::now();
             let mut model = job::Model {
                 id: Uuid::now_v7(),
-                tenant_id: scope.tenant_id(),
+                tenant_id: t.tenant_id(),
                 title: String::new(),
                 department: None,
                 location: None,
@@ -236,7 +221,7 @@ pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<
                 opened_at: None,
                 filled_at: None,
                 closed_at: None,
-                created_by: scope.actor().id,
+                created_by: t.scope().actor().id,
                 created_at: now,
                 updated_at: now,
                 version: 1,
@@ -244,8 +229,8 @@ pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<
             apply(&mut model, patch)?;
             let changes = FieldChanges::created(fields(&model));
             let active: job::ActiveModel = model.into();
-            let created = active.reset_all().insert(txn).await?;
-            record(txn, &scope, "job.created", &created, changes).await?;
+            let created = t.insert(active).await?;
+            record(t, "job.created", &created, changes).await?;
             Ok(created)
         })
     })
@@ -260,14 +245,13 @@ pub async fn update(
     patch: JobPatch,
     expected_version: Option<i32>,
 ) -> AppResult<job::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = locked(txn, &scope, id).await?;
+            let current = locked(t, id).await?;
             change::expect_version("job", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
-            save(txn, &scope, &current, next).await
+            save(t, &current, next).await
         })
     })
     .await

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{client_job_assignment as link, job, job_application as application};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,8 +16,9 @@ use super::applications::ApplicationStage;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
+use crate::service::nested::{self, ChildPage, NestedPage};
 use crate::service::search::like_pattern;
+use crate::service::store::PerParent;
 
 /// Narrows a job list; every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,8 +34,8 @@ fn job_col(c: job::Column) -> SimpleExpr {
     Expr::col((job::Entity, c))
 }
 
-fn job_conditions(scope: &TenantScope, f: &JobFilter) -> Condition {
-    let mut all = Condition::all().add(job_col(job::Column::TenantId).eq(scope.tenant_id()));
+fn job_conditions(f: &JobFilter) -> Condition {
+    let mut all = Condition::all();
     if !f.statuses.is_empty() {
         all = all.add(job_col(job::Column::Status).is_in(f.statuses.iter().map(|s| s.as_str())));
     }
@@ -65,19 +64,19 @@ fn job_conditions(scope: &TenantScope, f: &JobFilter) -> Condition {
 
 /// A job of the tenant.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<job::Model> {
-    scope
-        .find_by_id::<job::Entity>(id)
-        .one(db.conn())
+    let t = db.read(scope);
+    t.by_id::<job::Entity>(id)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("job"))
 }
 
 /// Jobs by id.
 pub async fn by_ids(db: &Db, scope: &TenantScope, ids: &[Uuid]) -> AppResult<Vec<job::Model>> {
-    Ok(scope
-        .select::<job::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<job::Entity>()
         .filter(job::Column::Id.is_in(ids.iter().copied()))
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
@@ -93,7 +92,8 @@ pub async fn list(
     filter: &JobFilter,
     page: &NestedPage,
 ) -> AppResult<(Vec<(String, job::Model)>, bool)> {
-    let mut select = job::Entity::find().filter(job_conditions(scope, filter));
+    let t = db.read(scope);
+    let mut select = t.select::<job::Entity>().filter(job_conditions(filter));
     if let Some(after) = &page.after {
         let id: Uuid = nested::decode_cursor(after)?;
         select = select.filter(job::Column::Id.lt(id));
@@ -101,16 +101,17 @@ pub async fn list(
     let rows = select
         .order_by_desc(job::Column::Id)
         .limit(page.first as u64 + 1)
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     Ok(nested::cut(rows, page.first, cursor))
 }
 
 /// How many jobs match.
 pub async fn count(db: &Db, scope: &TenantScope, filter: &JobFilter) -> AppResult<u64> {
-    Ok(job::Entity::find()
-        .filter(job_conditions(scope, filter))
-        .count(db.conn())
+    let t = db.read(scope);
+    Ok(t.select::<job::Entity>()
+        .filter(job_conditions(filter))
+        .count(t.conn())
         .await?)
 }
 
@@ -120,17 +121,18 @@ pub async fn pipelines(
     scope: &TenantScope,
     job_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, HashMap<ApplicationStage, u64>>> {
-    let rows: Vec<(Uuid, String, i64)> = application::Entity::find()
+    let t = db.read(scope);
+    let rows: Vec<(Uuid, String, i64)> = t
+        .select::<application::Entity>()
         .select_only()
         .column(application::Column::JobId)
         .column(application::Column::Stage)
         .column_as(Expr::col(application::Column::Id).count(), "n")
-        .filter(application::Column::TenantId.eq(scope.tenant_id()))
         .filter(application::Column::JobId.is_in(job_ids.iter().copied()))
         .group_by(application::Column::JobId)
         .group_by(application::Column::Stage)
         .into_tuple()
-        .all(db.conn())
+        .all(t.conn())
         .await?;
     let mut out: HashMap<Uuid, HashMap<ApplicationStage, u64>> = HashMap::new();
     for (job_id, stage, n) in rows {
@@ -147,11 +149,11 @@ pub async fn active_links(
     scope: &TenantScope,
     job_ids: &[Uuid],
 ) -> AppResult<Vec<link::Model>> {
-    Ok(scope
-        .select::<link::Entity>()
+    let t = db.read(scope);
+    Ok(t.select::<link::Entity>()
         .filter(link::Column::JobId.is_in(job_ids.iter().copied()))
         .filter(link::Column::IsActive.eq(true))
-        .all(db.conn())
+        .all(t.conn())
         .await?)
 }
 
@@ -171,8 +173,8 @@ fn link_col(c: link::Column) -> SimpleExpr {
     Expr::col((link::Entity, c))
 }
 
-pub(crate) fn link_conditions(scope: &TenantScope, f: &ClientJobFilter) -> Condition {
-    let mut all = Condition::all().add(link_col(link::Column::TenantId).eq(scope.tenant_id()));
+pub(crate) fn link_conditions(f: &ClientJobFilter) -> Condition {
+    let mut all = Condition::all();
     if f.active_only {
         all = all.add(link_col(link::Column::IsActive).eq(true));
     }
@@ -210,7 +212,8 @@ pub async fn pages_by_client(
     filter: &ClientJobFilter,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ChildPage<link::Model>>> {
-    let mut conditions = link_conditions(scope, filter);
+    let t = db.read(scope);
+    let mut conditions = link_conditions(filter);
     if let Some(after) = &page.after {
         let (at, id): (DateTime<Utc>, Uuid) = nested::decode_cursor(after)?;
         conditions = conditions.add(nested::after(vec![
@@ -223,7 +226,8 @@ pub async fn pages_by_client(
         conditions,
         order_by: "assigned_at DESC, id DESC".into(),
     };
-    nested::pages(db, spec, client_ids, page, |m| m.client_id, link_cursor).await
+    t.pages(spec, client_ids, page, |m| m.client_id, link_cursor)
+        .await
 }
 
 /// How many links match, for each of `client_ids`.
@@ -233,18 +237,14 @@ pub async fn counts_by_client(
     client_ids: &[Uuid],
     filter: &ClientJobFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    nested::counts::<link::Entity>(
-        db,
-        link::Column::ClientId,
-        link_conditions(scope, filter),
-        client_ids,
-    )
-    .await
+    let t = db.read(scope);
+    t.counts::<link::Entity>(link::Column::ClientId, link_conditions(filter), client_ids)
+        .await
 }
 
-fn application_conditions(scope: &TenantScope, stages: &[ApplicationStage]) -> Condition {
+fn application_conditions(stages: &[ApplicationStage]) -> Condition {
     let col = |c: application::Column| Expr::col((application::Entity, c));
-    let mut all = Condition::all().add(col(application::Column::TenantId).eq(scope.tenant_id()));
+    let mut all = Condition::all();
     if !stages.is_empty() {
         all = all.add(col(application::Column::Stage).is_in(stages.iter().map(|s| s.as_str())));
     }
@@ -264,7 +264,8 @@ pub async fn application_pages(
     stages: &[ApplicationStage],
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ChildPage<application::Model>>> {
-    let mut conditions = application_conditions(scope, stages);
+    let t = db.read(scope);
+    let mut conditions = application_conditions(stages);
     if let Some(after) = &page.after {
         let (at, id): (DateTime<Utc>, Uuid) = nested::decode_cursor(after)?;
         let col = |c: application::Column| Expr::col((application::Entity, c));
@@ -282,7 +283,8 @@ pub async fn application_pages(
         conditions,
         order_by: "stage_changed_at DESC, id DESC".into(),
     };
-    nested::pages(db, spec, job_ids, page, |m| m.job_id, application_cursor).await
+    t.pages(spec, job_ids, page, |m| m.job_id, application_cursor)
+        .await
 }
 
 /// How many applications match, for each of `job_ids`.
@@ -292,6 +294,8 @@ pub async fn application_counts(
     job_ids: &[Uuid],
     stages: &[ApplicationStage],
 ) -> AppResult<HashMap<Uuid, u64>> {
-    let conditions = application_conditions(scope, stages);
-    nested::counts::<application::Entity>(db, application::Column::JobId, conditions, job_ids).await
+    let t = db.read(scope);
+    let conditions = application_conditions(stages);
+    t.counts::<application::Entity>(application::Column::JobId, conditions, job_ids)
+        .await
 }

@@ -7,17 +7,14 @@ pub mod read;
 use chrono::{DateTime, Utc};
 use entity::client_note;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::clients::Patch;
-use super::clients::input::normalize_tags;
-use super::clients::read::get_in as live_client;
-use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
-use super::search::client_is_live;
+use super::kernel::{Patch, check_contact_of_client, live_client, normalize_tags};
+use super::store::{Conn, Tenant, Writer};
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -149,36 +146,30 @@ fn fields(m: &client_note::Model) -> Vec<(&'static str, serde_json::Value)> {
 }
 
 async fn record(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
+    t: Writer<'_>,
     action: &'static str,
     m: &client_note::Model,
     changes: FieldChanges,
 ) -> AppResult<()> {
-    let change = Change {
+    t.record(Change {
         action,
         entity_type: "note",
         entity_id: Some(m.id),
         changes,
         payload: json!({ "id": m.id, "clientId": m.client_id, "title": m.title, "version": m.version }),
-    };
-    change::record(txn, scope, change).await
+    })
+    .await
 }
 
-async fn live_note(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    id: Uuid,
-) -> AppResult<client_note::Model> {
-    scope
-        .find_by_id::<client_note::Entity>(id)
+async fn live_note(t: Tenant<'_, impl Conn>, id: Uuid) -> AppResult<client_note::Model> {
+    t.by_id::<client_note::Entity>(id)
         .filter(client_note::Column::DeletedAt.is_null())
-        .filter(client_is_live(
-            scope,
-            Expr::col((client_note::Entity, client_note::Column::ClientId)),
-        ))
+        .filter(t.client_is_live(Expr::col((
+            client_note::Entity,
+            client_note::Column::ClientId,
+        ))))
         .lock_exclusive()
-        .one(txn)
+        .one(t.conn())
         .await?
         .ok_or(AppError::NotFound("note"))
 }
@@ -196,14 +187,13 @@ pub async fn create(
     if patch.body.is_none() {
         return Err(AppError::bad_input("body", "body is required"));
     }
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            live_client(txn, &scope, client_id).await?;
+            live_client(t, client_id).await?;
             let now = Utc::now();
             let mut model = client_note::Model {
                 id: Uuid::now_v7(),
-                tenant_id: scope.tenant_id(),
+                tenant_id: t.tenant_id(),
                 client_id,
                 contact_id: None,
                 title: String::new(),
@@ -214,7 +204,7 @@ pub async fn create(
                 priority: NotePriority::Normal.as_str().to_owned(),
                 status: NoteStatus::Active.as_str().to_owned(),
                 pinned: false,
-                author_id: scope.actor().id,
+                author_id: t.scope().actor().id,
                 word_count: 0,
                 interaction_at: now,
                 created_at: now,
@@ -223,11 +213,10 @@ pub async fn create(
                 deleted_at: None,
             };
             apply(&mut model, patch)?;
-            check_contact(txn, &scope, client_id, model.contact_id).await?;
+            check_contact_of_client(t, client_id, model.contact_id).await?;
             let changes = FieldChanges::created(fields(&model));
-            let active: client_note::ActiveModel = model.into();
-            let created = active.reset_all().insert(txn).await?;
-            record(txn, &scope, "note.created", &created, changes).await?;
+            let created = t.insert(model).await?;
+            record(t, "note.created", &created, changes).await?;
             Ok(created)
         })
     })
@@ -242,22 +231,19 @@ pub async fn update(
     patch: NotePatch,
     expected_version: Option<i32>,
 ) -> AppResult<client_note::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = live_note(txn, &scope, id).await?;
+            let current = live_note(t, id).await?;
             change::expect_version("note", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             if next.contact_id != current.contact_id {
-                check_contact(txn, &scope, next.client_id, next.contact_id).await?;
+                check_contact_of_client(t, next.client_id, next.contact_id).await?;
             }
-            let Some((updated, changes)) =
-                change::update_versioned(txn, &current, next, fields).await?
-            else {
+            let Some((updated, changes)) = t.update_versioned(&current, next, fields).await? else {
                 return Ok(current);
             };
-            record(txn, &scope, "note.updated", &updated, changes).await?;
+            record(t, "note.updated", &updated, changes).await?;
             Ok(updated)
         })
     })
@@ -266,17 +252,20 @@ pub async fn update(
 
 /// Deletes a note (soft): it leaves every list and search.
 pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_note::Model> {
-    let scope = scope.clone();
-    db.write(move |txn| {
+    db.write(scope, move |t| {
         Box::pin(async move {
-            let current = live_note(txn, &scope, id).await?;
-            let mut active: client_note::ActiveModel = current.clone().into();
-            active.deleted_at = Set(Some(Utc::now()));
-            active.version = Set(current.version + 1);
-            active.updated_at = Set(Utc::now());
-            let deleted = active.update(txn).await?;
+            let current = live_note(t, id).await?;
+            let deleted = t
+                .update(client_note::ActiveModel {
+                    id: Set(current.id),
+                    deleted_at: Set(Some(Utc::now())),
+                    version: Set(current.version + 1),
+                    updated_at: Set(Utc::now()),
+                    ..Default::default()
+                })
+                .await?;
             let changes = FieldChanges::new().set("deleted", false, true);
-            record(txn, &scope, "note.deleted", &deleted, changes).await?;
+            record(t, "note.deleted", &deleted, changes).await?;
             Ok(deleted)
         })
     })
@@ -285,7 +274,7 @@ pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_
 
 /// The tags of a note.
 pub fn tags(m: &client_note::Model) -> Vec<String> {
-    serde_json::from_value(m.tags.clone()).unwrap_or_default()
+    super::kernel::stored_tags(&m.tags)
 }
 
 #[cfg(test)]

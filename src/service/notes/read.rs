@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::client_note::{self, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
 use sea_orm::{Condition, PaginatorTrait};
-use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{DbBackend, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -16,8 +16,9 @@ use super::{NotePriority, NoteStatus, NoteType};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage, PerParent};
+use crate::service::nested::{self, ChildPage, NestedPage};
 use crate::service::search;
+use crate::service::store::{PerParent, Tenant};
 
 /// Narrows a note list; every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,11 +62,10 @@ fn col(c: Column) -> SimpleExpr {
     Expr::col((client_note::Entity, c))
 }
 
-/// The conditions of `filter` on `client_notes` (tenant and liveness included).
-pub(crate) fn conditions(backend: DbBackend, scope: &TenantScope, f: &NoteFilter) -> Condition {
-    let mut all = Condition::all()
-        .add(col(Column::TenantId).eq(scope.tenant_id()))
-        .add(col(Column::DeletedAt).is_null());
+/// The conditions of `filter` on `client_notes` (liveness included; the store adds the
+/// tenant).
+pub(crate) fn conditions(backend: DbBackend, f: &NoteFilter) -> Condition {
+    let mut all = Condition::all().add(col(Column::DeletedAt).is_null());
     if !f.note_types.is_empty() {
         all = all.add(col(Column::NoteType).is_in(f.note_types.iter().map(|t| t.as_str())));
     }
@@ -181,8 +181,8 @@ pub async fn pages_by_client(
     query: &NoteQuery,
     page: &NestedPage,
 ) -> AppResult<HashMap<Uuid, ChildPage<client_note::Model>>> {
-    let backend = db.conn().get_database_backend();
-    let mut conditions = conditions(backend, scope, &query.filter);
+    let t = db.read(scope);
+    let mut conditions = conditions(t.backend(), &query.filter);
     if let Some(after) = &page.after {
         conditions = conditions.add(after_condition(query.order, after)?);
     }
@@ -191,7 +191,8 @@ pub async fn pages_by_client(
         conditions,
         order_by: order_sql(query.order),
     };
-    nested::pages(db, spec, client_ids, page, |m| m.client_id, cursor).await
+    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
+        .await
 }
 
 /// How many notes match, for each of `client_ids`, in one statement.
@@ -201,25 +202,26 @@ pub async fn counts_by_client(
     client_ids: &[Uuid],
     filter: &NoteFilter,
 ) -> AppResult<HashMap<Uuid, u64>> {
-    let backend = db.conn().get_database_backend();
-    let conditions = conditions(backend, scope, filter);
-    nested::counts::<client_note::Entity>(db, Column::ClientId, conditions, client_ids).await
+    let t = db.read(scope);
+    let conditions = conditions(t.backend(), filter);
+    t.counts::<client_note::Entity>(Column::ClientId, conditions, client_ids)
+        .await
 }
 
 /// A live note of a live client.
 pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_note::Model> {
     use sea_orm::ColumnTrait;
-    scope
-        .find_by_id::<client_note::Entity>(id)
+    let t = db.read(scope);
+    t.by_id::<client_note::Entity>(id)
         .filter(Column::DeletedAt.is_null())
-        .filter(search::client_is_live(scope, col(Column::ClientId)))
-        .one(db.conn())
+        .filter(t.client_is_live(col(Column::ClientId)))
+        .one(t.conn())
         .await?
         .ok_or(crate::error::AppError::NotFound("note"))
 }
 
-fn listed(backend: DbBackend, scope: &TenantScope, filter: &NoteFilter) -> Condition {
-    conditions(backend, scope, filter).add(search::client_is_live(scope, col(Column::ClientId)))
+fn listed(t: Tenant<'_>, filter: &NoteFilter) -> Condition {
+    conditions(t.backend(), filter).add(t.client_is_live(col(Column::ClientId)))
 }
 
 /// Notes across the tenant's live clients, newest first.
@@ -229,23 +231,25 @@ pub async fn list(
     query: &NoteQuery,
     page: &NestedPage,
 ) -> AppResult<(Vec<(String, client_note::Model)>, bool)> {
-    let backend = db.conn().get_database_backend();
-    let mut select = client_note::Entity::find().filter(listed(backend, scope, &query.filter));
+    let t = db.read(scope);
+    let mut select = t
+        .select::<client_note::Entity>()
+        .filter(listed(t, &query.filter));
     if let Some(after) = &page.after {
         select = select.filter(after_condition(query.order, after)?);
     }
     for (c, o) in keys(query.order) {
         select = select.order_by(c, o);
     }
-    let rows = select.limit(page.first as u64 + 1).all(db.conn()).await?;
+    let rows = select.limit(page.first as u64 + 1).all(t.conn()).await?;
     Ok(nested::cut(rows, page.first, cursor))
 }
 
 /// How many notes across live clients match.
 pub async fn count(db: &Db, scope: &TenantScope, filter: &NoteFilter) -> AppResult<u64> {
-    let backend = db.conn().get_database_backend();
-    Ok(client_note::Entity::find()
-        .filter(listed(backend, scope, filter))
-        .count(db.conn())
+    let t = db.read(scope);
+    Ok(t.select::<client_note::Entity>()
+        .filter(listed(t, filter))
+        .count(t.conn())
         .await?)
 }
