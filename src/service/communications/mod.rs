@@ -14,9 +14,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
 use super::kernel::Patch;
+use super::kernel::check_contact_of_client as check_contact;
 use super::kernel::live_client;
 use super::{TenantScope, validate};
 use crate::db::Db;

@@ -204,23 +204,6 @@ async fn check_email(t: Writer<'_>, m: &client_contact::Model) -> AppResult<()> 
     }
 }
 
-/// Refuses a contact that is not a live contact of `client_id` (NOT_FOUND, as for an id
-/// of another tenant).
-pub(crate) async fn check_of_client(
-    t: Writer<'_>,
-    client_id: Uuid,
-    contact_id: Option<Uuid>,
-) -> AppResult<()> {
-    let Some(id) = contact_id else { return Ok(()) };
-    t.by_id::<client_contact::Entity>(id)
-        .filter(client_contact::Column::ClientId.eq(client_id))
-        .filter(client_contact::Column::DeletedAt.is_null())
-        .one(t.conn())
-        .await?
-        .map(|_| ())
-        .ok_or(AppError::NotFound("contact"))
-}
-
 /// Clears the primary flag of the client's other contacts.
 async fn clear_primary(t: Writer<'_>, client_id: Uuid, keep: Uuid) -> AppResult<()> {
     t.update_many::<client_contact::Entity>()

@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::change::{self, Change, FieldChanges};
-use super::contacts::check_of_client as check_contact;
 use super::enums::stored_enum;
 use super::kernel::Patch;
+use super::kernel::check_contact_of_client as check_contact;
 use super::kernel::live_client;
 use super::kernel::normalize_tags;
 use super::{TenantScope, validate};

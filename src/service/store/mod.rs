@@ -212,6 +212,18 @@ impl<'c, C: Conn> Tenant<'c, C> {
         Ok(active.insert(self.conn).await?)
     }
 
+    /// `rows`, each set to the scope's tenant.
+    fn stamped<A>(&self, rows: Vec<A>) -> impl Iterator<Item = A> + use<'_, A, C>
+    where
+        A: ActiveModelTrait,
+        A::Entity: TenantOwned,
+    {
+        rows.into_iter().map(|mut row| {
+            row.set(A::Entity::tenant_column(), self.tenant_id().into());
+            row
+        })
+    }
+
     /// Inserts many rows, each stamped with the scope's tenant; nothing when empty.
     pub async fn insert_many<A>(&self, rows: Vec<A>) -> AppResult<()>
     where
@@ -221,11 +233,9 @@ impl<'c, C: Conn> Tenant<'c, C> {
         if rows.is_empty() {
             return Ok(());
         }
-        let rows = rows.into_iter().map(|mut row| {
-            row.set(A::Entity::tenant_column(), self.tenant_id().into());
-            row
-        });
-        A::Entity::insert_many(rows).exec(self.conn).await?;
+        A::Entity::insert_many(self.stamped(rows))
+            .exec(self.conn)
+            .await?;
         Ok(())
     }
 
@@ -239,11 +249,7 @@ impl<'c, C: Conn> Tenant<'c, C> {
         if rows.is_empty() {
             return Ok(());
         }
-        let rows = rows.into_iter().map(|mut row| {
-            row.set(A::Entity::tenant_column(), self.tenant_id().into());
-            row
-        });
-        A::Entity::insert_many(rows)
+        A::Entity::insert_many(self.stamped(rows))
             .on_conflict(on_conflict)
             .exec(self.conn)
             .await?;
