@@ -102,22 +102,36 @@ pub async fn revoke(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<api_key
             if key.revoked_at.is_some() {
                 return Ok(key);
             }
-            let now = Utc::now();
-            let mut model: api_key::ActiveModel = key.into();
-            model.revoked_at = Set(Some(now));
-            let revoked = t.update(model).await?;
-            t.record(Change {
-                action: "api_key.revoked",
-                entity_type: "api_key",
-                entity_id: Some(revoked.id),
-                changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
-                payload: json!({ "id": revoked.id, "name": revoked.name }),
-            })
-            .await?;
-            Ok(revoked)
+            revoke_in(t, key, None).await
         })
     })
     .await
+}
+
+/// Revokes one live key now, recording `api_key.revoked` (with `reason` when the server,
+/// not a person, revoked it).
+async fn revoke_in(
+    t: Writer<'_>,
+    key: api_key::Model,
+    reason: Option<&'static str>,
+) -> AppResult<api_key::Model> {
+    let now = Utc::now();
+    let mut model: api_key::ActiveModel = key.into();
+    model.revoked_at = Set(Some(now));
+    let revoked = t.update(model).await?;
+    let mut payload = json!({ "id": revoked.id, "name": revoked.name });
+    if let Some(reason) = reason {
+        payload["reason"] = json!(reason);
+    }
+    t.record(Change {
+        action: "api_key.revoked",
+        entity_type: "api_key",
+        entity_id: Some(revoked.id),
+        changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
+        payload,
+    })
+    .await?;
+    Ok(revoked)
 }
 
 /// Revokes the live keys made by `creator` that its new state no longer covers: all of
@@ -135,7 +149,6 @@ pub async fn revoke_beyond_creator(
         .filter(api_key::Column::RevokedAt.is_null())
         .all(t.conn())
         .await?;
-    let now = Utc::now();
     for key in keys {
         let key_role = Role::parse(&key.role);
         let covered = role.is_some_and(|r| key_role.is_some_and(|k| r.covers(k)));
@@ -147,17 +160,7 @@ pub async fn revoke_beyond_creator(
         } else {
             "creator_role_reduced"
         };
-        let mut model: api_key::ActiveModel = key.into();
-        model.revoked_at = Set(Some(now));
-        let revoked = t.update(model).await?;
-        t.record(Change {
-            action: "api_key.revoked",
-            entity_type: "api_key",
-            entity_id: Some(revoked.id),
-            changes: FieldChanges::new().set("revokedAt", None::<DateTime<Utc>>, Some(now)),
-            payload: json!({ "id": revoked.id, "name": revoked.name, "reason": reason }),
-        })
-        .await?;
+        revoke_in(t, key, Some(reason)).await?;
     }
     Ok(())
 }
