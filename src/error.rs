@@ -46,6 +46,14 @@ pub enum AppError {
     /// A uniqueness rule, a stale version or a state rule stops the change.
     #[error("{0}")]
     Conflict(String),
+    /// A unique key of the database refused the row (a CONFLICT naming the input
+    /// `field`): what a duplicate pre-check says, even when a concurrent write won the
+    /// race between the check and the insert. See [`UNIQUE_KEYS`].
+    #[error("{message}")]
+    Duplicate {
+        field: &'static str,
+        message: String,
+    },
     /// The caller exceeded a rate limit.
     #[error("rate limit exceeded; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -58,6 +66,24 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The CONFLICT of a duplicate `field` (a pre-check's, or a unique key's).
+    pub fn duplicate(field: &'static str, message: impl Into<String>) -> Self {
+        AppError::Duplicate {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// A NOT_FOUND of a lookup renamed to what the caller asked for (`communication`,
+    /// `account manager`); every other error unchanged, so a database failure stays
+    /// INTERNAL (and is logged) instead of hiding behind a NOT_FOUND.
+    pub fn not_found_as(self, what: &'static str) -> Self {
+        match self {
+            AppError::NotFound(_) => AppError::NotFound(what),
+            other => other,
+        }
+    }
+
     /// The `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -65,7 +91,7 @@ impl AppError {
             AppError::Forbidden(_) => code::FORBIDDEN,
             AppError::NotFound(_) => code::NOT_FOUND,
             AppError::BadUserInput { .. } => code::BAD_USER_INPUT,
-            AppError::Conflict(_) => code::CONFLICT,
+            AppError::Conflict(_) | AppError::Duplicate { .. } => code::CONFLICT,
             AppError::RateLimited { .. } => code::RATE_LIMITED,
             AppError::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => code::INTERNAL_SERVER_ERROR,
@@ -109,14 +135,118 @@ impl AppError {
     }
 }
 
+/// A named unique index of the schema and the input it guards.
+pub struct UniqueKey {
+    /// The index (PostgreSQL names it in the violation).
+    pub index: &'static str,
+    /// Its columns as SQLite names them in the violation (`table.column, …`).
+    pub columns: &'static str,
+    /// The input field a client should change.
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+/// Every named unique index a request can run into, with the field-level CONFLICT it
+/// becomes (a test checks that each `ux_` index of the schema is listed here).
+pub const UNIQUE_KEYS: &[UniqueKey] = &[
+    UniqueKey {
+        index: "ux_users_tenant_email",
+        columns: "users.tenant_id, users.email",
+        field: "email",
+        message: "a user with this email already exists",
+    },
+    UniqueKey {
+        index: "ux_clients_tenant_code",
+        columns: "clients.tenant_id, clients.client_code",
+        field: "clientCode",
+        message: "a client with this code already exists",
+    },
+    UniqueKey {
+        index: "ux_client_contacts_email",
+        columns: "client_contacts.tenant_id, client_contacts.client_id, client_contacts.email",
+        field: "email",
+        message: "another contact of this client already uses this email",
+    },
+    UniqueKey {
+        index: "ux_client_contacts_primary",
+        columns: "client_contacts.tenant_id, client_contacts.client_id",
+        field: "isPrimary",
+        message: "the client already has a primary contact",
+    },
+    UniqueKey {
+        index: "ux_client_job_assignments_active_job",
+        columns: "client_job_assignments.tenant_id, client_job_assignments.job_id",
+        field: "jobId",
+        message: "the job is linked to another client; unlink it there first",
+    },
+    UniqueKey {
+        index: "ux_client_job_assignments_pair",
+        columns: "client_job_assignments.tenant_id, client_job_assignments.client_id, client_job_assignments.job_id",
+        field: "jobId",
+        message: "the job is already linked to this client",
+    },
+    UniqueKey {
+        index: "ux_document_versions_document_no",
+        columns: "document_versions.document_id, document_versions.version_no",
+        field: "id",
+        message: "another version of the document was added at the same time; try again",
+    },
+    UniqueKey {
+        index: "ux_client_analytics_tenant_client_date",
+        columns: "client_analytics.tenant_id, client_analytics.client_id, client_analytics.date",
+        field: "date",
+        message: "the day's figures of this client were written at the same time; try again",
+    },
+    // Random 256-bit digests: a clash is a retry, never the caller's input.
+    UniqueKey {
+        index: "ux_api_keys_tenant_secret",
+        columns: "api_keys.secret_hash",
+        field: "apiKey",
+        message: "the generated key clashed with another; try again",
+    },
+    UniqueKey {
+        index: "ux_refresh_tokens_tenant_hash",
+        columns: "refresh_tokens.token_hash",
+        field: "refreshToken",
+        message: "the generated token clashed with another; try again",
+    },
+    UniqueKey {
+        index: "ux_document_versions_tenant_key",
+        columns: "document_versions.storage_key",
+        field: "file",
+        message: "the stored file clashed with another; try again",
+    },
+    UniqueKey {
+        index: "ux_revoked_tokens_tenant_jti",
+        columns: "revoked_tokens.tenant_id, revoked_tokens.jti",
+        field: "token",
+        message: "the token was revoked at the same time",
+    },
+];
+
+/// The unique key a violation's database message names: PostgreSQL quotes the index,
+/// SQLite lists its columns (`UNIQUE constraint failed: users.tenant_id, users.email`).
+pub fn unique_key_of(violation: &str) -> Option<&'static UniqueKey> {
+    let sqlite_columns = violation
+        .split_once("UNIQUE constraint failed: ")
+        .map(|(_, columns)| columns.trim());
+    UNIQUE_KEYS.iter().find(|key| {
+        violation.contains(&format!("\"{}\"", key.index)) || sqlite_columns == Some(key.columns)
+    })
+}
+
 /// Database errors are internal, except uniqueness violations, which are a conflict the
-/// client can act on. The constraint text is not passed on: it names tables and columns.
+/// client can act on: a named key's becomes its field-level [`AppError::Duplicate`]. The
+/// constraint text is not passed on: it names tables and columns.
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Conflict("a record with the same unique value already exists".into())
-            }
+            Some(SqlErr::UniqueConstraintViolation(violation)) => match unique_key_of(&violation) {
+                Some(key) => AppError::duplicate(key.field, key.message),
+                None => {
+                    AppError::Conflict("a record with the same unique value already exists".into())
+                }
+            },
             _ => AppError::Internal(err.into()),
         }
     }
@@ -170,6 +300,7 @@ fn graphql_error(err: &AppError) -> async_graphql::Error {
                 AppError::BadUserInput {
                     field: Some(field), ..
                 } => ext.set("field", field.as_str()),
+                AppError::Duplicate { field, .. } => ext.set("field", *field),
                 AppError::RateLimited { retry_after_secs } => {
                     ext.set("retryAfter", *retry_after_secs)
                 }
@@ -185,6 +316,21 @@ pub type AppResult<T> = Result<T, AppError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unique_violations_name_their_key_on_both_databases() {
+        let postgres = "duplicate key value violates unique constraint \"ux_users_tenant_email\"";
+        let sqlite = "UNIQUE constraint failed: client_contacts.tenant_id, client_contacts.client_id, client_contacts.email";
+        assert_eq!(unique_key_of(postgres).map(|k| k.field), Some("email"));
+        assert_eq!(
+            unique_key_of(sqlite).map(|k| k.index),
+            Some("ux_client_contacts_email")
+        );
+        let primary =
+            "UNIQUE constraint failed: client_contacts.tenant_id, client_contacts.client_id";
+        assert_eq!(unique_key_of(primary).map(|k| k.field), Some("isPrimary"));
+        assert!(unique_key_of("UNIQUE constraint failed: tenants.slug").is_none());
+    }
 
     #[test]
     fn internal_errors_never_show_their_cause() {

@@ -37,7 +37,7 @@ pub async fn seed(db: &Db, cipher: &FieldCipher, documents: &FileSettings) -> Ap
             password: DEMO_PASSWORD.to_owned(),
         };
         match tenants::create_with_admin(db, slug, name, admin).await {
-            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Ok(_) | Err(AppError::Conflict(_) | AppError::Duplicate { .. }) => {}
             Err(err) => return Err(err),
         }
     }
@@ -51,7 +51,7 @@ pub async fn seed(db: &Db, cipher: &FieldCipher, documents: &FileSettings) -> Ap
             password: DEMO_PASSWORD.to_owned(),
         };
         match users::create(db, &scope, user).await {
-            Ok(_) | Err(AppError::Conflict(_)) => {}
+            Ok(_) | Err(AppError::Conflict(_) | AppError::Duplicate { .. }) => {}
             Err(err) => return Err(err),
         }
     }

@@ -26,7 +26,7 @@ where
     let rows = page
         .items
         .into_iter()
-        .map(|row| (encode_cursor(id_of(&row)), row))
+        .map(|row| (encode_cursor(&id_of(&row)), row))
         .collect();
     from_rows(rows, request.after.is_some(), page.has_next, wrap, fields)
 }

@@ -28,6 +28,7 @@ use crate::service::insights::figures::{self, JobFigures};
 use crate::service::insights::health::{self, Inputs};
 use crate::service::jobs::applications::ApplicationStage;
 use crate::service::jobs::read as jobs;
+use crate::service::kernel::child;
 use crate::service::nested::{ChildPage, NestedPage, group_by_args};
 use crate::service::notes::read as notes;
 use crate::service::{TenantScope, users};
@@ -139,7 +140,8 @@ groups_loader!(
     |d| d.communication_id.unwrap_or_default()
 );
 
-/// A list nested under a parent (a client, a job), paged per parent by a [`PagesLoader`] and counted per
+/// A list nested under a parent (a client, a job), paged per parent by a [`PagesLoader`]
+/// and counted per
 /// client by a [`CountsLoader`].
 pub trait NestedList: Send + Sync + 'static {
     /// The list's filter (the same for every client of one batch, as the same field is
@@ -186,15 +188,11 @@ impl<L: NestedList> Loader<(Uuid, PageArgs<L>)> for PagesLoader<L> {
         &self,
         keys: &[(Uuid, PageArgs<L>)],
     ) -> Result<HashMap<(Uuid, PageArgs<L>), Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for (args, ids) in group_by_args(keys) {
-            let mut pages = L::pages(&self.db, &self.scope, &ids, &args.0, &args.1).await?;
-            for id in ids {
-                let page = pages.remove(&id).unwrap_or_default();
-                out.insert((id, args.clone()), Arc::new(page));
-            }
-        }
-        Ok(out)
+        per_args(keys, |(filter, page), ids| async move {
+            let pages = L::pages(&self.db, &self.scope, &ids, &filter, &page).await?;
+            Ok(pages.into_iter().map(|(id, p)| (id, Arc::new(p))).collect())
+        })
+        .await
     }
 }
 
@@ -223,14 +221,10 @@ impl<L: NestedList> Loader<(Uuid, L::Filter)> for CountsLoader<L> {
         &self,
         keys: &[(Uuid, L::Filter)],
     ) -> Result<HashMap<(Uuid, L::Filter), u64>, Self::Error> {
-        let mut out = HashMap::new();
-        for (filter, ids) in group_by_args(keys) {
-            let counts = L::counts(&self.db, &self.scope, &ids, &filter).await?;
-            for id in ids {
-                out.insert((id, filter.clone()), counts.get(&id).copied().unwrap_or(0));
-            }
-        }
-        Ok(out)
+        per_args(keys, |filter, ids| async move {
+            L::counts(&self.db, &self.scope, &ids, &filter).await
+        })
+        .await
     }
 }
 
@@ -300,8 +294,8 @@ nested_list!(
 nested_list!(
     /// `Client.notes`.
     NotesOfClient,
-    notes::pages_by_client,
-    notes::counts_by_client,
+    child::pages_by_client::<client_note::Entity>,
+    child::counts_by_client::<client_note::Entity>,
     notes::NoteQuery,
     client_note::Model,
     |query| &query.filter
@@ -543,17 +537,14 @@ impl Loader<(Uuid, DayRange)> for AnalyticsLoader {
         &self,
         keys: &[(Uuid, DayRange)],
     ) -> Result<HashMap<(Uuid, DayRange), Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for ((from, to), ids) in group_by_args(keys) {
-            let mut series = analytics::series(&self.db, &self.scope, &ids, from, to).await?;
-            for id in ids {
-                out.insert(
-                    (id, (from, to)),
-                    Arc::new(series.remove(&id).unwrap_or_default()),
-                );
-            }
-        }
-        Ok(out)
+        per_args(keys, |(from, to), ids| async move {
+            let series = analytics::series(&self.db, &self.scope, &ids, from, to).await?;
+            Ok(series
+                .into_iter()
+                .map(|(id, s)| (id, Arc::new(s)))
+                .collect())
+        })
+        .await
     }
 }
 

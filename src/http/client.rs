@@ -7,6 +7,8 @@
 //! (the rightmost entry that is not itself a trusted proxy) or, failing that, from the
 //! standard `Forwarded` header. A header from anyone else is ignored, so a client
 //! cannot pick the address the login throttle and the audit log see.
+//!
+//! A signed link's principal becomes a scope in one place too ([`signed_link_scope`]).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -14,9 +16,13 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
+use uuid::Uuid;
+
 use super::AppState;
 use super::request_id::RequestId;
-use crate::graphql::RequestContext;
+use crate::auth::{ActorKind, Permission};
+use crate::error::{AppError, AppResult};
+use crate::service::{RequestContext, TenantScope};
 
 /// Longest User-Agent kept, in characters.
 pub const MAX_USER_AGENT_CHARS: usize = 512;
@@ -163,6 +169,34 @@ impl FromRequestParts<AppState> for ClientMeta {
             user_agent,
         }))
     }
+}
+
+/// The scope a signed link (a document download, an export) acts in: its principal's
+/// current role and the request's metadata. A link whose user or key has since been
+/// deactivated or revoked is FORBIDDEN (the link, not a credential, was presented), and
+/// the link works only while that role still has `permission`.
+pub async fn signed_link_scope(
+    state: &AppState,
+    principal: (Uuid, ActorKind, Uuid),
+    meta: &RequestContext,
+    permission: Permission,
+    doing: &str,
+) -> AppResult<TenantScope> {
+    let (tenant_id, kind, actor_id) = principal;
+    let role = match state
+        .authenticator
+        .current_role(tenant_id, kind, actor_id)
+        .await
+    {
+        Ok(role) => role,
+        Err(AppError::Unauthenticated(_)) => {
+            return Err(AppError::Forbidden("this link is no longer valid".into()));
+        }
+        Err(err) => return Err(err),
+    };
+    let scope = TenantScope::for_principal(tenant_id, Some(actor_id), kind, role, meta);
+    scope.require(permission, doing)?;
+    Ok(scope)
 }
 
 #[cfg(test)]

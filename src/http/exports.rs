@@ -10,11 +10,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::client::signed_link_scope;
 use super::response::{ResponseFormat, error_response};
 use super::{AppState, ClientMeta};
 use crate::auth::{ActorKind, Permission};
 use crate::error::AppError;
-use crate::service::TenantScope;
 use crate::service::clients::export::{self, ExportGrant};
 use crate::service::clients::read;
 
@@ -59,22 +59,20 @@ pub async fn download_clients(
             "this link is invalid or has expired".into(),
         ));
     };
-    let role = match state
-        .authenticator
-        .current_role(grant.tenant_id, kind, actor_id)
-        .await
+    let principal = (grant.tenant_id, kind, actor_id);
+    let scope = match signed_link_scope(
+        &state,
+        principal,
+        &meta,
+        Permission::ClientsExport,
+        "exporting clients",
+    )
+    .await
     {
-        Ok(role) => role,
-        Err(AppError::Unauthenticated(_)) => {
-            return refusal(AppError::Forbidden("this link is no longer valid".into()));
-        }
+        Ok(scope) => scope,
         Err(err) => return refusal(err),
     };
-    let scope = TenantScope::for_principal(grant.tenant_id, Some(actor_id), kind, role, &meta);
-    let checked = scope
-        .require(Permission::ClientsExport, "exporting clients")
-        .and_then(|()| read::check(&state.db, &scope, &grant.query));
-    if let Err(err) = checked {
+    if let Err(err) = read::check(&state.db, &scope, &grant.query) {
         return refusal(err);
     }
     if let Err(err) = export::audit_download(&state.db, &scope, &grant).await {

@@ -15,11 +15,11 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
+use super::client::signed_link_scope;
 use super::response::{ResponseFormat, error_response};
 use super::{AppState, ClientMeta};
 use crate::auth::Permission;
 use crate::error::{AppError, code};
-use crate::service::TenantScope;
 use crate::service::documents::content::{ascii_filename, encode_rfc5987};
 use crate::service::documents::download::{self, LinkParts, RangeRequest};
 use crate::service::documents::read;
@@ -84,27 +84,19 @@ pub async fn download_document(
         Ok(grant) => grant,
         Err(err) => return refusal(err),
     };
-    let role = match state
-        .authenticator
-        .current_role(grant.tenant_id, grant.actor_kind, grant.actor_id)
-        .await
+    let principal = (grant.tenant_id, grant.actor_kind, grant.actor_id);
+    let scope = match signed_link_scope(
+        &state,
+        principal,
+        &meta,
+        Permission::DocumentsRead,
+        "downloading documents",
+    )
+    .await
     {
-        Ok(role) => role,
-        Err(AppError::Unauthenticated(_)) => {
-            return refusal(AppError::Forbidden("this link is no longer valid".into()));
-        }
+        Ok(scope) => scope,
         Err(err) => return refusal(err),
     };
-    let scope = TenantScope::for_principal(
-        grant.tenant_id,
-        Some(grant.actor_id),
-        grant.actor_kind,
-        role,
-        &meta,
-    );
-    if let Err(err) = scope.require(Permission::DocumentsRead, "downloading documents") {
-        return refusal(err);
-    }
     let (document, version) =
         match read::version(&state.db, &scope, grant.document_id, grant.version_no).await {
             Ok(found) => found,

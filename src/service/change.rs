@@ -92,6 +92,18 @@ pub struct Change {
     pub payload: Value,
 }
 
+/// A row whose changes are recorded: the entity type and id in its audit events, and
+/// the payload of its domain events. One implementation per aggregate replaces a
+/// `record` wrapper per aggregate (see [`Tenant::record_of`](super::store::Tenant::record_of)).
+pub trait Recorded {
+    /// The kind of entity in audit and domain events (e.g. `note`).
+    const ENTITY: &'static str;
+    /// The id the audit event and the domain event name.
+    fn record_id(&self) -> Uuid;
+    /// What subscribers and webhooks receive as `data` (never secrets).
+    fn event_payload(&self) -> Value;
+}
+
 /// Optimistic locking: CONFLICT unless the row is still at `expected` (any version when
 /// `None`). `what` names the row in the message ("job", "client CLT-2026-0042").
 pub fn expect_version(what: &str, current: i32, expected: Option<i32>) -> AppResult<()> {

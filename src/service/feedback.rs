@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::TenantScope;
-use super::change::{Change, FieldChanges};
+use super::change::{FieldChanges, Recorded};
 use super::kernel::live_client;
 use super::nested::{self, ChildPage, NestedPage};
 use super::store::PerParent;
@@ -155,15 +155,20 @@ async fn save(
             saved
         }
     };
-    let change = Change {
-        action,
-        entity_type: "feedback",
-        entity_id: Some(saved.id),
-        changes,
-        payload: json!({ "id": saved.id, "clientId": saved.client_id, "period": saved.period, "version": saved.version }),
-    };
-    t.record(change).await?;
+    t.record_of(action, &saved, changes).await?;
     Ok(saved)
+}
+
+impl Recorded for feedback::Model {
+    const ENTITY: &'static str = "feedback";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({ "id": self.id, "clientId": self.client_id, "period": self.period, "version": self.version })
+    }
 }
 
 /// Submits feedback about a client (period, day and all five ratings required).
@@ -233,7 +238,7 @@ async fn open_row(t: Writer<'_>, id: Uuid) -> AppResult<feedback::Model> {
         .ok_or(AppError::NotFound("feedback"))?;
     live_client(t, row.client_id)
         .await
-        .map_err(|_| AppError::NotFound("feedback"))?;
+        .map_err(|e| e.not_found_as("feedback"))?;
     if row.is_finalized {
         return Err(AppError::Conflict(
             "finalized feedback cannot change".into(),

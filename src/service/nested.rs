@@ -1,19 +1,16 @@
 //! Nested lists: the page a caller asks for, the page each parent gets back, and the
-//! keyset cursors that walk them. The statements (one page per parent in one window
+//! keyset conditions that walk them (the cursors are [`super::page`]'s). The statements (one page per parent in one window
 //! query) are the store's ([`Tenant::pages`](super::store::Tenant::pages)).
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{ExprTrait, Order, SimpleExpr};
 use sea_orm::{Condition, Value};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// One page of one parent's children.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -57,16 +54,11 @@ pub fn cut<M>(
     )
 }
 
-/// An opaque cursor holding the sort key of a row.
-pub fn encode_cursor(key: &impl Serialize) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
-}
+pub use super::page::encode_cursor;
 
-/// Reads a cursor made by [`encode_cursor`]; a foreign or damaged one is BAD_USER_INPUT.
+/// Reads an `after` cursor (see [`super::page::decode_cursor`]).
 pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> AppResult<K> {
-    let bad = || AppError::bad_input("after", "`after` is not a cursor of this list");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    serde_json::from_slice(&bytes).map_err(|_| bad())
+    super::page::decode_cursor(cursor, "after")
 }
 
 /// The keyset condition "strictly after this row" for an ordering over non-null keys:

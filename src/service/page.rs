@@ -1,8 +1,13 @@
-//! Keyset pagination on time-ordered ids (UUIDv7): `after` is the last id seen, so deep
-//! pages cost the same as the first (no OFFSET).
+//! Keyset pagination: the one page-size rule ([`page_size`]) and the one cursor codec
+//! ([`encode_cursor`], [`decode_cursor`]) of every list. A cursor is the URL-safe
+//! base64 of a JSON value holding the sort key of the last row seen (an id for the
+//! id-ordered lists, the ordering's values and the id for the client list, a tuple for
+//! the nested lists), so deep pages cost the same as the first (no OFFSET).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -19,19 +24,23 @@ pub struct PageRequest {
     pub after: Option<Uuid>,
 }
 
+/// A page size given as `field` (`first`, `last`): 1 to [`MAX_PAGE_SIZE`], default
+/// [`DEFAULT_PAGE_SIZE`]; anything else is BAD_USER_INPUT, never silently clipped.
+pub fn page_size(value: Option<i32>, field: &str) -> AppResult<usize> {
+    match value {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
+        Some(_) => Err(AppError::bad_input(
+            field,
+            format!("`{field}` must be between 1 and {MAX_PAGE_SIZE}"),
+        )),
+    }
+}
+
 impl PageRequest {
     pub fn new(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => n as usize,
-            Some(_) => {
-                return Err(AppError::bad_input(
-                    "first",
-                    format!("`first` must be between 1 and {MAX_PAGE_SIZE}"),
-                ));
-            }
-        };
-        let after = after.map(decode_cursor).transpose()?;
+        let first = page_size(first, "first")?;
+        let after = after.map(|c| decode_cursor(c, "after")).transpose()?;
         Ok(PageRequest { first, after })
     }
 
@@ -60,17 +69,21 @@ impl<T> Page<T> {
     }
 }
 
-/// Opaque cursor for an id.
-pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+/// An opaque cursor holding a row's sort key.
+pub fn encode_cursor(key: &impl Serialize) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
 }
 
-fn decode_cursor(cursor: &str) -> AppResult<Uuid> {
+/// Reads a cursor made by [`encode_cursor`] and given as `field` (`after`, `before`); a
+/// foreign or damaged one is BAD_USER_INPUT naming the field.
+pub fn decode_cursor<K: DeserializeOwned>(cursor: &str, field: &str) -> AppResult<K> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| AppError::bad_input("after", "`after` is not a cursor of this list"))
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            AppError::bad_input(field, format!("`{field}` is not a cursor of this list"))
+        })
 }
 
 #[cfg(test)]
@@ -86,7 +99,7 @@ mod tests {
         assert!(PageRequest::new(Some(101), None).is_err());
         assert!(PageRequest::new(Some(0), None).is_err());
         let id = Uuid::now_v7();
-        let request = PageRequest::new(Some(5), Some(&encode_cursor(id))).unwrap();
+        let request = PageRequest::new(Some(5), Some(&encode_cursor(&id))).unwrap();
         assert_eq!(request.after, Some(id));
         assert!(PageRequest::new(None, Some("garbage!")).is_err());
     }

@@ -77,9 +77,10 @@ pub async fn insert_in(
         .await?
         .is_some();
     if taken {
-        return Err(AppError::Conflict(format!(
-            "a user with email {email} already exists"
-        )));
+        return Err(AppError::duplicate(
+            "email",
+            format!("a user with email {email} already exists"),
+        ));
     }
     let now = Utc::now();
     let created = t

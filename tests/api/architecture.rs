@@ -182,3 +182,16 @@ fn every_system_access_names_its_reason() {
         "expected the known cross-tenant entries, found {uses}"
     );
 }
+
+/// A failed lookup may be renamed (`e.not_found_as("communication")`), but an error is
+/// never thrown away for a NOT_FOUND: a database failure must stay INTERNAL and logged.
+#[test]
+fn no_error_is_hidden_behind_a_not_found() {
+    for (path, text) in sources() {
+        let code = code_of(&text).replace(char::is_whitespace, "");
+        assert!(
+            !code.contains("map_err(|_|AppError::NotFound"),
+            "{path} turns every error into NOT_FOUND; use `AppError::not_found_as`"
+        );
+    }
+}

@@ -77,3 +77,48 @@ async fn non_browser_get_without_query_is_a_clear_error() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// The schema is the partners' documentation in GraphiQL: every type and every field
+/// (input fields included) the server defines has a description. The
+/// one exception is the `…Connection` types async-graphql generates, whose fields
+/// (`edges`, `nodes`, `pageInfo`) it describes itself.
+#[tokio::test]
+async fn every_type_and_field_of_the_schema_has_a_description() {
+    use clientgraph::auth::Role;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let data = app
+        .ok_as(
+            &admin,
+            "{ __schema { types { name kind description \
+               fields(includeDeprecated: true) { name description } \
+               inputFields { name description } } } }",
+            json!({}),
+        )
+        .await;
+    let described = |v: &serde_json::Value| v.as_str().is_some_and(|d| !d.trim().is_empty());
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for ty in data["__schema"]["types"].as_array().unwrap() {
+        let name = ty["name"].as_str().unwrap();
+        if name.starts_with("__") || ty["kind"] == "SCALAR" {
+            continue;
+        }
+        checked += 1;
+        if !described(&ty["description"]) && !name.ends_with("Connection") {
+            missing.push(name.to_owned());
+        }
+        for list in ["fields", "inputFields"] {
+            for field in ty[list].as_array().into_iter().flatten() {
+                checked += 1;
+                if !described(&field["description"]) {
+                    missing.push(format!("{name}.{}", field["name"].as_str().unwrap()));
+                }
+            }
+        }
+    }
+    assert!(checked > 700, "checked only {checked} types and fields");
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
+}

@@ -118,6 +118,29 @@ async fn notes_keep_their_word_count_and_refuse_stale_or_invalid_writes() {
         )
         .await;
     assert_eq!(first_error_code(&again), Some("NOT_FOUND"));
+
+    // Restoring brings it back as a new version, once.
+    let restore = "mutation($id: ID!) { restoreNote(id: $id) { title version } }";
+    let restored = app
+        .ok_as(&admin, restore, json!({ "id": created["id"] }))
+        .await;
+    assert_eq!(
+        restored["restoreNote"],
+        json!({ "title": "Kick-off", "version": 4 })
+    );
+    let data = app
+        .ok_as(
+            &admin,
+            "query($id: ID!, $note: ID!) { client(id: $id) { notes { totalCount } } auditEvents(filter: {entityId: $note, action: \"note.restored\"}) { totalCount } }",
+            json!({ "id": acme, "note": created["id"] }),
+        )
+        .await;
+    assert_eq!(data["client"]["notes"]["totalCount"], 1, "{data}");
+    assert_eq!(data["auditEvents"]["totalCount"], 1, "{data}");
+    let twice = app
+        .graphql_as(&admin, restore, json!({ "id": created["id"] }))
+        .await;
+    assert_eq!(first_error_code(&twice), Some("NOT_FOUND"), "{twice}");
 }
 
 #[tokio::test]
@@ -374,6 +397,23 @@ async fn another_tenants_notes_are_not_found_anywhere() {
         untouched["note"],
         json!({ "title": "Secret plan", "version": 1 })
     );
+
+    // Another tenant's deleted note cannot be restored from here; its tenant can.
+    let restore = "mutation($id: ID!) { restoreNote(id: $id) { version } }";
+    app.ok_as(
+        &theirs,
+        "mutation($id: ID!) { deleteNote(id: $id) { id } }",
+        json!({ "id": their_note["id"] }),
+    )
+    .await;
+    let body = app
+        .graphql_as(&ours, restore, json!({ "id": their_note["id"] }))
+        .await;
+    assert_eq!(first_error_code(&body), Some("NOT_FOUND"), "{body}");
+    let restored = app
+        .ok_as(&theirs, restore, json!({ "id": their_note["id"] }))
+        .await;
+    assert_eq!(restored["restoreNote"]["version"], 3);
 }
 
 #[tokio::test]
@@ -412,6 +452,10 @@ async fn everyone_reads_notes_but_only_writers_write_them() {
                 "mutation($id: ID!) { deleteNote(id: $id) { id } }",
                 json!({ "id": existing["id"] }),
             ),
+            (
+                "mutation($id: ID!) { restoreNote(id: $id) { id } }",
+                json!({ "id": existing["id"] }),
+            ),
         ] {
             let body = app.graphql_as(&token, operation, vars).await;
             assert_eq!(
@@ -448,6 +492,19 @@ async fn a_deleted_clients_contacts_and_notes_are_hidden_everywhere() {
         .await["addContact"]["id"]
         .clone();
     let kept = note(&app, &admin, &gone, json!({ "title": "Kept", "body": "b" })).await;
+    let deleted = note(
+        &app,
+        &admin,
+        &gone,
+        json!({ "title": "Deleted", "body": "b" }),
+    )
+    .await;
+    app.ok_as(
+        &admin,
+        "mutation($id: ID!) { deleteNote(id: $id) { id } }",
+        json!({ "id": deleted["id"] }),
+    )
+    .await;
     app.ok_as(
         &admin,
         "mutation($id: ID!) { deleteClient(id: $id) { id } }",
@@ -474,6 +531,10 @@ async fn a_deleted_clients_contacts_and_notes_are_hidden_everywhere() {
         (
             "mutation($id: ID!) { deleteNote(id: $id) { id } }",
             json!({ "id": kept["id"] }),
+        ),
+        (
+            "mutation($id: ID!) { restoreNote(id: $id) { id } }",
+            json!({ "id": deleted["id"] }),
         ),
     ] {
         let body = app.graphql_as(&admin, operation, vars).await;

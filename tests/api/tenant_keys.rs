@@ -254,3 +254,48 @@ async fn the_database_refuses_a_row_pointing_at_another_tenants_parent() {
         .await;
     assert_eq!(notes["client"]["notes"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn every_named_unique_index_becomes_a_field_level_conflict() {
+    let app = spawn_app().await;
+    let conn = app.db.system("test: schema inspection").conn();
+    let mut named = 0;
+    for index in indexes(conn).await {
+        if !index.unique || !index.name.starts_with("ux_") {
+            continue;
+        }
+        named += 1;
+        assert!(
+            clientgraph::error::UNIQUE_KEYS
+                .iter()
+                .any(|key| key.index == index.name),
+            "unique index {} on {} has no field in error::UNIQUE_KEYS",
+            index.name,
+            index.table
+        );
+    }
+    assert!(named >= 8, "only {named} named unique indexes");
+
+    // The database's own refusal (what a write that lost the race to the duplicate
+    // pre-check gets) names the field, on either database.
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+    let tenant = app.create_tenant("acme").await;
+    let admin = entity::user::Entity::find()
+        .one(conn)
+        .await
+        .unwrap()
+        .expect("the admin exists");
+    assert_eq!(admin.tenant_id, tenant.id);
+    let mut twin = admin.clone();
+    twin.id = uuid::Uuid::now_v7();
+    let refused = twin
+        .into_active_model()
+        .reset_all()
+        .insert(conn)
+        .await
+        .expect_err("a second user with the same email");
+    match clientgraph::error::AppError::from(refused) {
+        clientgraph::error::AppError::Duplicate { field, .. } => assert_eq!(field, "email"),
+        other => panic!("not a field-level conflict: {other:?}"),
+    }
+}

@@ -311,3 +311,24 @@ async fn a_mutation_that_fails_after_its_audit_write_leaves_nothing_behind() {
         outbox_before
     );
 }
+
+#[tokio::test]
+async fn concurrent_duplicate_users_all_get_the_same_field_level_conflict() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let input = json!({ "input": { "email": "twin@acme.test", "fullName": "Twin", "role": "MEMBER", "password": "a-long-password" } });
+    let bodies = futures_util::future::join_all(
+        (0..8).map(|_| app.graphql_as(&admin, CREATE, input.clone())),
+    )
+    .await;
+    let created = bodies.iter().filter(|b| b["errors"].is_null()).count();
+    assert_eq!(created, 1, "{bodies:?}");
+    for body in bodies.iter().filter(|b| !b["errors"].is_null()) {
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "CONFLICT",
+            "{body}"
+        );
+        assert_eq!(body["errors"][0]["extensions"]["field"], "email", "{body}");
+    }
+}

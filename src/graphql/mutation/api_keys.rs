@@ -1,3 +1,5 @@
+//! Creating and revoking API keys (admins only); the secret is returned once.
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 

@@ -1,3 +1,6 @@
+//! Bulk changes to many clients at once (status, tier, manager, tags, deactivation),
+//! atomic or item by item.
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
 use super::clients::CreateClientInput;
@@ -28,11 +31,17 @@ pub enum BulkClientOperationKind {
 /// A bulk operation and its argument (only the one its kind needs).
 #[derive(InputObject)]
 pub struct BulkClientOperation {
+    /// What to do to each client.
     pub kind: BulkClientOperationKind,
+    /// The status to set (`SET_STATUS`).
     pub status: Option<ClientStatus>,
+    /// The tier to set (`SET_TIER`).
     pub tier: Option<ClientTier>,
+    /// The user to make account manager (`ASSIGN_MANAGER`); `null` removes the manager.
     pub account_manager_id: Option<ID>,
+    /// The tags to add or remove (`ADD_TAGS`, `REMOVE_TAGS`), at most 50.
     pub tags: Option<Vec<String>>,
+    /// Why the clients are deactivated (`DEACTIVATE`), 1-500 characters.
     pub reason: Option<String>,
 }
 
@@ -74,10 +83,13 @@ pub struct BulkItemResult {
     pub index: i32,
     /// The client's id (for updates, the id sent; for creations, the new id).
     pub id: Option<ID>,
+    /// Whether this item was written.
     pub ok: bool,
+    /// The client as written (when `ok`).
     pub client: Option<Client>,
     /// An `extensions.code` value when the item failed.
     pub code: Option<String>,
+    /// Why the item was not written (when not `ok`).
     pub message: Option<String>,
     /// The offending input field, for validation errors.
     pub field: Option<String>,
@@ -86,8 +98,11 @@ pub struct BulkItemResult {
 /// Per-item outcomes of a bulk request.
 #[derive(SimpleObject)]
 pub struct BulkResult {
+    /// One result per id, in the order given.
     pub results: Vec<BulkItemResult>,
+    /// How many items were written.
     pub succeeded: i32,
+    /// How many items were not written.
     pub failed: i32,
     /// True when nothing was written on purpose.
     pub dry_run: bool,

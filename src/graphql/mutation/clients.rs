@@ -1,3 +1,6 @@
+//! Changing clients: create (with addresses), update under optimistic locking, deactivate
+//! and reactivate, delete and restore.
+
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
@@ -18,14 +21,21 @@ use crate::service::kernel::Patch;
 /// A postal address.
 #[derive(InputObject)]
 pub struct ClientAddressInput {
+    /// What the address is for.
     pub kind: AddressKind,
+    /// Street and number, 1-200 characters.
     pub line1: String,
+    /// Building, floor or suite; up to 200 characters.
     pub line2: Option<String>,
+    /// 1-100 characters.
     pub city: String,
+    /// State, province or region; up to 100 characters.
     pub state: Option<String>,
+    /// Up to 20 characters.
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2, e.g. `DE`.
     pub country: String,
+    /// Makes this the client's main address (default `false`).
     #[graphql(default)]
     pub is_primary: bool,
 }
@@ -35,19 +45,29 @@ pub struct ClientAddressInput {
 pub struct CreateClientInput {
     /// 2-200 characters; unique (normalised) within the tenant.
     pub name: String,
+    /// The registered legal name, up to 200 characters.
     pub legal_name: Option<String>,
+    /// The name the client trades under, up to 200 characters.
     pub trading_name: Option<String>,
+    /// Up to 100 characters.
     pub industry: Option<String>,
     /// http(s) URL; its domain must be unique within the tenant.
     pub website: Option<String>,
+    /// The client's general email address, up to 320 characters.
     pub email: Option<String>,
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     pub phone: Option<String>,
     /// Defaults to ACTIVE.
     pub status: Option<ClientStatus>,
+    /// Where the relationship stands (lead to churned).
     pub stage: Option<ClientStage>,
+    /// The service tier.
     pub tier: Option<ClientTier>,
+    /// The active user of the tenant who manages the client.
     pub account_manager_id: Option<ID>,
+    /// The live client this one is a subsidiary of (no cycles).
     pub parent_client_id: Option<ID>,
+    /// Labels, at most 50 of 1-64 characters; trimmed, lower-cased and de-duplicated.
     pub tags: Option<Vec<String>>,
     /// A JSON object.
     pub custom_fields: Option<Json<serde_json::Value>>,
@@ -55,18 +75,29 @@ pub struct CreateClientInput {
     pub registration_number: Option<String>,
     /// Stored encrypted.
     pub tax_id: Option<String>,
+    /// The legal form (e.g. GmbH, LLC), up to 100 characters.
     pub entity_type: Option<String>,
+    /// Headcount, 0 or more.
     pub employee_count: Option<i32>,
+    /// Major units, 0 to 10^13. Requires `billing:read`.
     pub annual_revenue: Option<f64>,
+    /// The day the company was founded.
     pub founded_on: Option<NaiveDate>,
     /// ISO 4217, e.g. `EUR`.
     pub currency: Option<String>,
+    /// Days until an invoice is due, 0-365.
     pub payment_terms_days: Option<i32>,
+    /// What the client owes, major units, 0 to 10^13. Requires `billing:read`.
     pub outstanding_balance: Option<f64>,
+    /// Revenue from the client so far, major units, 0 to 10^13. Requires `billing:read`.
     pub total_revenue: Option<f64>,
+    /// The agreed hourly rate, major units, 0 to 10^13. Requires `billing:read`.
     pub hourly_rate: Option<f64>,
+    /// The first day of the current contract.
     pub contract_start: Option<NaiveDate>,
+    /// The last day of the current contract (not before `contractStart`).
     pub contract_end: Option<NaiveDate>,
+    /// Postal addresses, at most 20 (at most one primary).
     pub addresses: Option<Vec<ClientAddressInput>>,
     /// Initial contacts (at most 50, at most one primary), added in the same
     /// transaction: if one is invalid, nothing is created. Needs `contacts:write`.
@@ -76,32 +107,61 @@ pub struct CreateClientInput {
 /// Changes to a client: omitted fields stay, `null` clears. `clientCode` is immutable.
 #[derive(InputObject)]
 pub struct UpdateClientInput {
+    /// The display name, 2-200 characters; another live client with the same normalised
+    /// name is a duplicate (CONFLICT).
     pub name: Option<String>,
+    /// The registered legal name, up to 200 characters.
     pub legal_name: MaybeUndefined<String>,
+    /// The name the client trades under, up to 200 characters.
     pub trading_name: MaybeUndefined<String>,
+    /// Up to 100 characters.
     pub industry: MaybeUndefined<String>,
+    /// An http(s) URL, up to 500 characters (a bare domain gets `https://`).
     pub website: MaybeUndefined<String>,
+    /// The client's general email address, up to 320 characters.
     pub email: MaybeUndefined<String>,
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     pub phone: MaybeUndefined<String>,
+    /// Active, inactive, on hold or archived.
     pub status: Option<ClientStatus>,
+    /// Where the relationship stands (lead to churned).
     pub stage: MaybeUndefined<ClientStage>,
+    /// The service tier.
     pub tier: MaybeUndefined<ClientTier>,
+    /// The active user of the tenant who manages the client.
     pub account_manager_id: MaybeUndefined<ID>,
+    /// The live client this one is a subsidiary of (no cycles).
     pub parent_client_id: MaybeUndefined<ID>,
+    /// Labels, at most 50 of 1-64 characters; trimmed, lower-cased and de-duplicated.
     pub tags: Option<Vec<String>>,
+    /// Tenant-defined values: an object of at most 50 keys (1-64 of `A-Z a-z 0-9 _ -`) and
+    /// 8 KB; replaces the current object.
     pub custom_fields: Option<Json<serde_json::Value>>,
+    /// The company registration number, up to 100 characters.
     pub registration_number: MaybeUndefined<String>,
+    /// The tax id, 2-50 characters; stored encrypted. Requires `billing:read`.
     pub tax_id: MaybeUndefined<String>,
+    /// The legal form (e.g. GmbH, LLC), up to 100 characters.
     pub entity_type: MaybeUndefined<String>,
+    /// Headcount, 0 or more.
     pub employee_count: MaybeUndefined<i32>,
+    /// Major units, 0 to 10^13. Requires `billing:read`.
     pub annual_revenue: MaybeUndefined<f64>,
+    /// The day the company was founded.
     pub founded_on: MaybeUndefined<NaiveDate>,
+    /// The billing currency, an ISO 4217 code such as EUR. Requires `billing:read`.
     pub currency: MaybeUndefined<String>,
+    /// Days until an invoice is due, 0-365.
     pub payment_terms_days: MaybeUndefined<i32>,
+    /// What the client owes, major units, 0 to 10^13. Requires `billing:read`.
     pub outstanding_balance: MaybeUndefined<f64>,
+    /// Revenue from the client so far, major units, 0 to 10^13. Requires `billing:read`.
     pub total_revenue: MaybeUndefined<f64>,
+    /// The agreed hourly rate, major units, 0 to 10^13. Requires `billing:read`.
     pub hourly_rate: MaybeUndefined<f64>,
+    /// The first day of the current contract.
     pub contract_start: MaybeUndefined<NaiveDate>,
+    /// The last day of the current contract (not before `contractStart`).
     pub contract_end: MaybeUndefined<NaiveDate>,
 }
 

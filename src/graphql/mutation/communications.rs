@@ -1,3 +1,5 @@
+//! Logging communications and keeping their follow-ups.
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -13,6 +15,7 @@ use crate::service::communications::{self, CommunicationPatch, CommunicationType
 /// are required; on `updateCommunication` omitted fields stay and `null` clears.
 #[derive(InputObject)]
 pub struct CommunicationInput {
+    /// How it happened: email, call, meeting…
     pub communication_type: Option<CommunicationType>,
     /// 1-300 characters.
     pub subject: Option<String>,
@@ -28,6 +31,7 @@ pub struct CommunicationInput {
     pub contact_id: MaybeUndefined<ID>,
     /// A job of the tenant the exchange was about; `null` clears.
     pub job_id: MaybeUndefined<ID>,
+    /// Flagged as important (filter with `importantOnly`).
     pub is_important: Option<bool>,
     /// A required follow-up needs `followUpOn`.
     pub follow_up_required: Option<bool>,

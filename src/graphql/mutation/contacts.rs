@@ -1,3 +1,5 @@
+//! Changing a client's contacts: add, update, upsert by email, remove, make primary.
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::patch;
@@ -11,21 +13,33 @@ use crate::service::contacts::{self, ContactMethod, ContactPatch, ContactRole};
 /// defaults; on `updateContact` omitted fields stay and `null` clears.
 #[derive(InputObject)]
 pub struct ContactInput {
+    /// 1-100 characters (required on `addContact`).
     pub first_name: Option<String>,
+    /// 1-100 characters (required on `addContact`).
     pub last_name: Option<String>,
+    /// The job title, up to 100 characters.
     pub title: MaybeUndefined<String>,
+    /// Up to 100 characters.
     pub department: MaybeUndefined<String>,
     /// Unique among the client's active contacts.
     pub email: MaybeUndefined<String>,
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     pub phone: MaybeUndefined<String>,
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     pub mobile: MaybeUndefined<String>,
+    /// The contact's part in the relationship.
     pub role: Option<ContactRole>,
     /// Making a contact primary takes the flag from the client's previous primary.
     pub is_primary: Option<bool>,
+    /// Receives invoices.
     pub is_billing: Option<bool>,
+    /// The technical contact.
     pub is_technical: Option<bool>,
+    /// How the contact prefers to be reached.
     pub preferred_contact_method: MaybeUndefined<ContactMethod>,
+    /// The contact asked not to be contacted.
     pub do_not_contact: Option<bool>,
+    /// An https URL of the contact's LinkedIn profile.
     pub linkedin_url: MaybeUndefined<String>,
 }
 
@@ -53,6 +67,7 @@ impl From<ContactInput> for ContactPatch {
 /// The contact `upsertContact` wrote, and whether it was new.
 #[derive(SimpleObject)]
 pub struct UpsertContactResult {
+    /// The contact as written.
     pub contact: Contact,
     /// True when no active contact of the client had the email, so one was added.
     pub created: bool,

@@ -1,3 +1,6 @@
+//! Documents: multipart uploads and new versions, metadata, delete and restore, retention
+//! and legal hold.
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Upload};
 use chrono::{DateTime, Utc};
 
@@ -57,12 +60,15 @@ impl UploadDocumentInput {
 pub struct UpdateDocumentInput {
     /// 1-255 characters.
     pub name: Option<String>,
+    /// Up to 5,000 characters.
     pub description: MaybeUndefined<String>,
     /// Changing to `LOGO` requires the current file to be an image within the logo limit.
     pub doc_type: Option<DocType>,
+    /// A free label, up to 100 characters.
     pub category: MaybeUndefined<String>,
     /// Replaces the tags.
     pub tags: Option<Vec<String>>,
+    /// Who may see it: internal staff only, or shareable with the client.
     pub visibility: Option<Visibility>,
     /// A live contact of the same client; `null` detaches.
     pub contact_id: MaybeUndefined<ID>,

@@ -1,3 +1,5 @@
+//! Client exports (CSV, JSON): a signed, short-lived download link per request.
+
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -15,7 +17,9 @@ pub struct ExportTicket {
     /// Path of the download on this server (`/exports/clients?token=…`), signed and
     /// short-lived; it works only for the tenant and caller that requested it.
     pub url: String,
+    /// When the download link stops working.
     pub expires_at: DateTime<Utc>,
+    /// The file format of the export.
     pub format: ExportFormat,
 }
 

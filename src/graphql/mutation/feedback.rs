@@ -1,3 +1,5 @@
+//! Submitting, updating and finalizing client feedback.
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
 
@@ -15,10 +17,15 @@ pub struct FeedbackInput {
     pub period: Option<String>,
     /// The day the feedback is for.
     pub feedback_on: Option<NaiveDate>,
+    /// How quickly the client responds, 1-5.
     pub responsiveness_rating: Option<i32>,
+    /// How well the client communicates, 1-5.
     pub communication_rating: Option<i32>,
+    /// How clear the client's requirements are, 1-5.
     pub requirements_clarity_rating: Option<i32>,
+    /// How quickly the client decides, 1-5.
     pub decision_speed_rating: Option<i32>,
+    /// Overall satisfaction with the client, 1-5.
     pub overall_satisfaction: Option<i32>,
     /// Up to 10,000 characters.
     pub written_feedback: Option<String>,

@@ -1,3 +1,5 @@
+//! Jobs: create and update, link to and unlink from clients, and their applications.
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
 use super::patch;
@@ -14,7 +16,9 @@ use crate::service::jobs::{self, EmploymentType, JobPatch, JobStatus, links};
 pub struct JobInput {
     /// 1-200 characters.
     pub title: Option<String>,
+    /// Up to 100 characters.
     pub department: MaybeUndefined<String>,
+    /// Where the work is, up to 200 characters.
     pub location: MaybeUndefined<String>,
     /// Default `FULL_TIME`.
     pub employment_type: Option<EmploymentType>,
@@ -41,7 +45,9 @@ impl From<JobInput> for JobPatch {
 /// A candidate applying to a job.
 #[derive(InputObject)]
 pub struct ApplicationInput {
+    /// The candidate's name, 1-200 characters.
     pub candidate_name: String,
+    /// The candidate's email address, if known (up to 320 characters).
     pub candidate_email: Option<String>,
     /// 0-100.
     pub quality_score: Option<i32>,

@@ -1,5 +1,8 @@
+//! Notes: create, update under optimistic locking, delete and restore.
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
+use entity::client_note;
 
 use super::patch_id;
 use crate::auth::Permission;
@@ -7,6 +10,7 @@ use crate::error::AppError;
 use crate::graphql::context::{self, parse_id};
 use crate::graphql::guards::require;
 use crate::graphql::types::Note;
+use crate::service::kernel::child;
 use crate::service::notes::{self, NoteFormat, NotePatch, NotePriority, NoteStatus, NoteType};
 
 /// A note's fields. On `createNote` `title` and `body` are required and omitted fields
@@ -27,6 +31,7 @@ pub struct NoteInput {
     pub priority: Option<NotePriority>,
     /// Default `ACTIVE`.
     pub status: Option<NoteStatus>,
+    /// Pins the note (pinned notes come first with `PINNED_FIRST`).
     pub pinned: Option<bool>,
     /// A live contact of the same client; `null` detaches the note from its contact.
     pub contact_id: MaybeUndefined<ID>,
@@ -90,12 +95,25 @@ impl NoteMutations {
         Ok(Note(updated))
     }
 
-    /// Deletes a note (soft): it leaves every list and search. Requires `notes:write`.
+    /// Deletes a note (soft): it leaves every list and search until restored. Requires
+    /// `notes:write`.
     #[graphql(guard = "require(Permission::NotesWrite)")]
     async fn delete_note(&self, ctx: &Context<'_>, id: ID) -> Result<Note> {
         let id = parse_id("id", &id)?;
+        let (db, scope) = (context::db(ctx)?, context::scope(ctx)?);
         Ok(Note(
-            notes::delete(context::db(ctx)?, context::scope(ctx)?, id).await?,
+            child::soft_delete::<client_note::Entity>(db, scope, id).await?,
+        ))
+    }
+
+    /// Brings back a deleted note of a live client (a new version; `note.restored` is
+    /// recorded). NOT_FOUND when the note is not deleted. Requires `notes:write`.
+    #[graphql(guard = "require(Permission::NotesWrite)")]
+    async fn restore_note(&self, ctx: &Context<'_>, id: ID) -> Result<Note> {
+        let id = parse_id("id", &id)?;
+        let (db, scope) = (context::db(ctx)?, context::scope(ctx)?);
+        Ok(Note(
+            child::restore::<client_note::Entity>(db, scope, id).await?,
         ))
     }
 }

@@ -1,3 +1,5 @@
+//! Sessions: sign in, refresh and sign out (rotating refresh tokens).
+
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result};

@@ -1,3 +1,5 @@
+//! Administering the tenant's users: create, update, deactivate.
+
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::auth::{Permission, Role};
@@ -11,7 +13,9 @@ use crate::service::users::{self, NewUser, UserChanges};
 pub struct CreateUserInput {
     /// Sign-in email; unique within the tenant.
     pub email: String,
+    /// 1-200 characters.
     pub full_name: String,
+    /// What the user may do (see the permission table).
     pub role: Role,
     /// 10 to 256 characters.
     pub password: String,
@@ -20,8 +24,11 @@ pub struct CreateUserInput {
 /// Changes to a user; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// 1-200 characters.
     pub full_name: Option<String>,
+    /// What the user may do (see the permission table).
     pub role: Option<Role>,
+    /// `false` deactivates the user: their credentials stop working at once.
     pub is_active: Option<bool>,
 }
 

@@ -1,3 +1,5 @@
+//! The tenant's API keys (admins only): list them with who made them and when they expire.
+
 use async_graphql::{Context, Object, Result};
 
 use crate::auth::Permission;

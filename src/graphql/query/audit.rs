@@ -1,3 +1,6 @@
+//! The audit log: every recorded change and audited read of the tenant, filtered by entity,
+//! actor, action and time.
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -15,6 +18,7 @@ use crate::service::page::PageRequest;
 pub struct AuditEventFilter {
     /// e.g. `user`.
     pub entity_type: Option<String>,
+    /// Only events about this record.
     pub entity_id: Option<ID>,
     /// The acting user's or API key's id.
     pub actor: Option<ID>,

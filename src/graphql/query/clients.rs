@@ -1,3 +1,6 @@
+//! Reading clients: one client by id or code, and the client list with its filters (tags,
+//! custom fields, relations), search, orderings and summary.
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result};
 use chrono::{DateTime, Utc};
@@ -28,6 +31,7 @@ pub struct TagFilter {
 /// A custom field that must equal a value.
 #[derive(InputObject)]
 pub struct CustomFieldFilter {
+    /// The custom field, 1-64 of `A-Z a-z 0-9 _ -`.
     pub key: String,
     /// A string, number or boolean.
     pub value: Json<serde_json::Value>,
@@ -36,14 +40,18 @@ pub struct CustomFieldFilter {
 /// An instant range: `from` inclusive, `to` exclusive.
 #[derive(InputObject, Default)]
 pub struct DateTimeRange {
+    /// At or after this instant.
     pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
     pub to: Option<DateTime<Utc>>,
 }
 
 /// An amount range, both ends inclusive.
 #[derive(InputObject, Default)]
 pub struct AmountRange {
+    /// At least this amount (major units), when given.
     pub min: Option<f64>,
+    /// At most this amount (major units), when given.
     pub max: Option<f64>,
 }
 
@@ -52,15 +60,23 @@ pub struct AmountRange {
 pub struct ClientFilter {
     /// Any of these statuses.
     pub status: Option<Vec<ClientStatus>>,
+    /// Clients in any of these stages.
     pub stage: Option<Vec<ClientStage>>,
+    /// Clients of any of these tiers.
     pub tier: Option<Vec<ClientTier>>,
     /// Exact industry, case-insensitive.
     pub industry: Option<String>,
+    /// Clients managed by this user.
     pub account_manager_id: Option<ID>,
+    /// Subsidiaries of this client.
     pub parent_client_id: Option<ID>,
+    /// Clients by their tags (any, all or none of a list).
     pub tags: Option<TagFilter>,
+    /// Conditions on custom fields; every one must hold.
     pub custom_fields: Option<Vec<CustomFieldFilter>>,
+    /// Clients created in this range.
     pub created_at: Option<DateTimeRange>,
+    /// Clients changed in this range.
     pub updated_at: Option<DateTimeRange>,
     /// Needs `billing:read` (FORBIDDEN otherwise, so hidden amounts cannot leak).
     pub outstanding_balance: Option<AmountRange>,
@@ -87,7 +103,9 @@ pub struct ClientFilter {
 /// means any current link.
 #[derive(InputObject, Default)]
 pub struct JobRelationFilter {
+    /// Clients with at least one related record matching this filter.
     pub some: Option<ClientJobFilterInput>,
+    /// Clients with no related record matching this filter.
     pub none: Option<ClientJobFilterInput>,
 }
 
@@ -95,7 +113,9 @@ pub struct JobRelationFilter {
 /// any feedback.
 #[derive(InputObject, Default)]
 pub struct FeedbackRelationFilter {
+    /// Clients with at least one related record matching this filter.
     pub some: Option<FeedbackFilterInput>,
+    /// Clients with no related record matching this filter.
     pub none: Option<FeedbackFilterInput>,
 }
 
@@ -118,9 +138,12 @@ pub enum NullsPlacement {
 /// One ordering key; several keys order lexicographically, with the id as final tie-break.
 #[derive(InputObject)]
 pub struct ClientOrder {
+    /// The field to sort by.
     pub field: ClientOrderField,
+    /// Ascending (default) or descending.
     #[graphql(default)]
     pub direction: SortDirection,
+    /// Where clients without a value go (default last).
     #[graphql(default)]
     pub nulls: NullsPlacement,
 }

@@ -1,3 +1,5 @@
+//! Reading communications: one by id, and the cross-client list (e.g. follow-ups due).
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -58,7 +60,9 @@ impl CommunicationFilterInput {
 /// clients nobody has talked to in 90 days). An empty filter means any communication.
 #[derive(InputObject, Default)]
 pub struct CommunicationRelationFilter {
+    /// Clients with at least one related record matching this filter.
     pub some: Option<CommunicationFilterInput>,
+    /// Clients with no related record matching this filter.
     pub none: Option<CommunicationFilterInput>,
 }
 

@@ -1,3 +1,5 @@
+//! Reading contacts: one by id, and the cross-client list with its filter and search.
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -14,7 +16,9 @@ use crate::service::page::PageRequest;
 #[derive(InputObject, Default)]
 #[graphql(name = "ContactFilter")]
 pub struct ContactFilterInput {
+    /// Contacts with this role.
     pub role: Option<ContactRole>,
+    /// Only active (`true`) or inactive (`false`) contacts.
     pub is_active: Option<bool>,
     /// Exact department, case-insensitive.
     pub department: Option<String>,
@@ -38,7 +42,9 @@ impl ContactFilterInput {
 /// `none` those with no matching contact. An empty filter means any contact.
 #[derive(InputObject, Default)]
 pub struct ContactRelationFilter {
+    /// Clients with at least one related record matching this filter.
     pub some: Option<ContactFilterInput>,
+    /// Clients with no related record matching this filter.
     pub none: Option<ContactFilterInput>,
 }
 

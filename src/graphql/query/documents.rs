@@ -1,3 +1,5 @@
+//! Reading documents: one by id (its versions and signed download links are on the type).
+
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::auth::Permission;

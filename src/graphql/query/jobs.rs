@@ -1,3 +1,5 @@
+//! Reading jobs: one by id, and the job list with its filter.
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};

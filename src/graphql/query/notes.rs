@@ -1,3 +1,6 @@
+//! Reading notes: one by id, and the cross-client list with full-text search; the filter
+//! and order inputs `Client.notes` shares.
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
@@ -8,8 +11,10 @@ use crate::graphql::connection::{from_rows, nested_page};
 use crate::graphql::context::{self, parse_id};
 use crate::graphql::guards::require;
 use crate::graphql::types::{Note, NoteConnectionFields};
-use crate::service::notes::read::{self, NoteFilter, NoteOrder, NoteQuery};
+use crate::service::kernel::child;
+use crate::service::notes::read::{NoteFilter, NoteOrder, NoteQuery};
 use crate::service::notes::{NotePriority, NoteStatus, NoteType};
+use entity::client_note;
 
 /// Narrows a note list; every condition given must hold.
 #[derive(InputObject, Default, Clone)]
@@ -21,7 +26,9 @@ pub struct NoteFilterInput {
     pub tags: Option<Vec<String>>,
     /// Any of these statuses.
     pub status: Option<Vec<NoteStatus>>,
+    /// Notes of this priority.
     pub priority: Option<NotePriority>,
+    /// Only pinned (`true`) or unpinned (`false`) notes.
     pub pinned: Option<bool>,
     /// Notes about this contact.
     pub contact_id: Option<ID>,
@@ -80,7 +87,9 @@ impl From<NoteOrderBy> for NoteOrder {
 /// `none` those with no matching note. An empty filter means any note.
 #[derive(InputObject, Default)]
 pub struct NoteRelationFilter {
+    /// Clients with at least one related record matching this filter.
     pub some: Option<NoteFilterInput>,
+    /// Clients with no related record matching this filter.
     pub none: Option<NoteFilterInput>,
 }
 
@@ -94,7 +103,7 @@ impl NotesQuery {
     async fn note(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Note>> {
         let id = parse_id("id", &id)?;
         Ok(Some(Note(
-            read::get(context::db(ctx)?, context::scope(ctx)?, id).await?,
+            child::get::<client_note::Entity>(context::db(ctx)?, context::scope(ctx)?, id).await?,
         )))
     }
 
@@ -119,8 +128,13 @@ impl NotesQuery {
             order: NoteOrder::Newest,
         };
         let has_previous = page.after.is_some();
-        let (rows, has_next) =
-            read::list(context::db(ctx)?, context::scope(ctx)?, &query, &page).await?;
+        let (rows, has_next) = child::list::<client_note::Entity>(
+            context::db(ctx)?,
+            context::scope(ctx)?,
+            &query,
+            &page,
+        )
+        .await?;
         Ok(from_rows(
             rows,
             has_previous,

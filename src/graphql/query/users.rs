@@ -1,3 +1,5 @@
+//! Reading the tenant's users: one by id, and the list with its filter.
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -12,7 +14,9 @@ use crate::service::users::{self, UserFilter as Filter};
 /// Narrows a user list; all conditions must hold.
 #[derive(InputObject, Default)]
 pub struct UserFilter {
+    /// Users with this role.
     pub role: Option<Role>,
+    /// Only active (`true`) or deactivated (`false`) users.
     pub is_active: Option<bool>,
     /// Case-insensitive part of the email or full name.
     pub search: Option<String>,

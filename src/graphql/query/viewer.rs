@@ -1,3 +1,5 @@
+//! `viewer`: the caller, its tenant and its permissions.
+
 use async_graphql::{Context, Object, Result};
 
 use crate::graphql::guards::authenticated;

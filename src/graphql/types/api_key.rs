@@ -1,3 +1,5 @@
+//! The `ApiKey` type and the once-shown secret of a new key.
+
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::api_key;
@@ -13,6 +15,7 @@ pub struct ApiKey(pub api_key::Model);
 /// A partner credential. The secret is shown once, at creation, and never stored.
 #[Object]
 impl ApiKey {
+    /// The API key's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -28,6 +31,7 @@ impl ApiKey {
     async fn prefix(&self) -> &str {
         &self.0.prefix
     }
+    /// When the key stops working; `null`: it does not expire.
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.expires_at
     }
@@ -35,6 +39,7 @@ impl ApiKey {
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+    /// When the API key was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -49,6 +54,7 @@ impl ApiKey {
 /// A new API key with its secret (shown only here).
 #[derive(SimpleObject)]
 pub struct CreatedApiKey {
+    /// The key's record (its secret is in `secret`, shown only this once).
     pub api_key: ApiKey,
     /// Send as `Authorization: Bearer <secret>`. It cannot be shown again.
     pub secret: String,

@@ -1,3 +1,5 @@
+//! The `AuditEvent` type: one change or audited read, with its actor and request.
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
@@ -16,6 +18,7 @@ pub struct AuditEvent(pub audit_event::Model);
 /// One recorded change, written in the same transaction as the change itself.
 #[Object]
 impl AuditEvent {
+    /// The audit event's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -27,6 +30,7 @@ impl AuditEvent {
     async fn entity_type(&self) -> &str {
         &self.0.entity_type
     }
+    /// The id of the changed or read record.
     async fn entity_id(&self) -> Option<ID> {
         self.0.entity_id.map(|id| ID(id.to_string()))
     }
@@ -34,6 +38,7 @@ impl AuditEvent {
     async fn changes(&self) -> Json<serde_json::Value> {
         Json(self.0.changes.clone())
     }
+    /// Whether a user, an API key or the system acted.
     async fn actor_kind(&self) -> ActorKind {
         ActorKind::parse(&self.0.actor_kind)
     }
@@ -54,12 +59,15 @@ impl AuditEvent {
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
+    /// The client address the request came from (the proxy's view when trusted).
     async fn ip(&self) -> Option<&str> {
         self.0.ip.as_deref()
     }
+    /// The request's User-Agent, cut to 512 characters.
     async fn user_agent(&self) -> Option<&str> {
         self.0.user_agent.as_deref()
     }
+    /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }

@@ -1,3 +1,6 @@
+//! The `Client` type: its fields, guarded billing fields, and every nested list (batched
+//! through the request's loaders).
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -42,6 +45,7 @@ fn major(cents: Option<i64>) -> Option<f64> {
 /// A client (customer) company.
 #[Object]
 impl Client {
+    /// The client's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -53,33 +57,44 @@ impl Client {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// The display name, 2-200 characters; another live client with the same normalised
+    /// name is a duplicate (CONFLICT).
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The registered legal name, up to 200 characters.
     async fn legal_name(&self) -> Option<&str> {
         self.0.legal_name.as_deref()
     }
+    /// The name the client trades under, up to 200 characters.
     async fn trading_name(&self) -> Option<&str> {
         self.0.trading_name.as_deref()
     }
+    /// Up to 100 characters.
     async fn industry(&self) -> Option<&str> {
         self.0.industry.as_deref()
     }
+    /// An http(s) URL, up to 500 characters (a bare domain gets `https://`).
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
     }
+    /// The client's general email address, up to 320 characters.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// Active, inactive, on hold or archived.
     async fn status(&self) -> Option<ClientStatus> {
         ClientStatus::parse(&self.0.status)
     }
+    /// Where the relationship stands (lead to churned).
     async fn stage(&self) -> Option<ClientStage> {
         self.0.stage.as_deref().and_then(ClientStage::parse)
     }
+    /// The service tier.
     async fn tier(&self) -> Option<ClientTier> {
         self.0.tier.as_deref().and_then(ClientTier::parse)
     }
@@ -91,6 +106,7 @@ impl Client {
     async fn custom_fields(&self) -> Json<serde_json::Value> {
         Json(self.0.custom_fields.clone())
     }
+    /// The company registration number, up to 100 characters.
     async fn registration_number(&self) -> Option<&str> {
         self.0.registration_number.as_deref()
     }
@@ -107,9 +123,11 @@ impl Client {
             .await?;
         Ok(Some(plain))
     }
+    /// The legal form (e.g. GmbH, LLC), up to 100 characters.
     async fn entity_type(&self) -> Option<&str> {
         self.0.entity_type.as_deref()
     }
+    /// Headcount, 0 or more.
     async fn employee_count(&self) -> Option<i32> {
         self.0.employee_count
     }
@@ -118,6 +136,7 @@ impl Client {
     async fn annual_revenue(&self) -> Option<f64> {
         major(self.0.annual_revenue_cents)
     }
+    /// The day the company was founded.
     async fn founded_on(&self) -> Option<NaiveDate> {
         self.0.founded_on
     }
@@ -125,6 +144,7 @@ impl Client {
     async fn currency(&self) -> Option<&str> {
         self.0.currency.as_deref()
     }
+    /// Days until an invoice is due, 0-365.
     async fn payment_terms_days(&self) -> Option<i32> {
         self.0.payment_terms_days
     }
@@ -143,25 +163,32 @@ impl Client {
     async fn hourly_rate(&self) -> Option<f64> {
         major(self.0.hourly_rate_cents)
     }
+    /// The first day of the current contract.
     async fn contract_start(&self) -> Option<NaiveDate> {
         self.0.contract_start
     }
+    /// The last day of the current contract (not before `contractStart`).
     async fn contract_end(&self) -> Option<NaiveDate> {
         self.0.contract_end
     }
+    /// When the client was last deactivated; `null` while active.
     async fn deactivated_at(&self) -> Option<DateTime<Utc>> {
         self.0.deactivated_at
     }
+    /// Why the client was deactivated.
     async fn deactivation_reason(&self) -> Option<&str> {
         self.0.deactivation_reason.as_deref()
     }
-    /// Set while the client is soft-deleted (visible only to admins listing deleted clients).
+    /// Set while the client is soft-deleted (visible only to admins listing deleted
+    /// clients).
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
         self.0.deleted_at
     }
+    /// When the client was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the client last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -484,24 +511,31 @@ pub struct Address(pub client_address::Model);
 /// A postal address of a client.
 #[Object]
 impl Address {
+    /// The address's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// What the address is for.
     async fn kind(&self) -> Option<AddressKind> {
         AddressKind::parse(&self.0.kind)
     }
+    /// Street and number, 1-200 characters.
     async fn line1(&self) -> &str {
         &self.0.line1
     }
+    /// Building, floor or suite; up to 200 characters.
     async fn line2(&self) -> Option<&str> {
         self.0.line2.as_deref()
     }
+    /// 1-100 characters.
     async fn city(&self) -> &str {
         &self.0.city
     }
+    /// State, province or region; up to 100 characters.
     async fn state(&self) -> Option<&str> {
         self.0.state.as_deref()
     }
+    /// Up to 20 characters.
     async fn postal_code(&self) -> Option<&str> {
         self.0.postal_code.as_deref()
     }
@@ -509,6 +543,7 @@ impl Address {
     async fn country(&self) -> &str {
         &self.0.country
     }
+    /// The client's main address (at most one is).
     async fn is_primary(&self) -> bool {
         self.0.is_primary
     }
@@ -517,13 +552,16 @@ impl Address {
 /// How many matching clients have a status.
 #[derive(SimpleObject)]
 pub struct StatusCount {
+    /// A client status.
     pub status: ClientStatus,
+    /// How many matching clients have it.
     pub count: i64,
 }
 
 /// Aggregates over every client matching the list's filter and search.
 #[derive(SimpleObject)]
 pub struct ClientSummary {
+    /// How many live clients match, per status.
     pub by_status: Vec<StatusCount>,
 }
 

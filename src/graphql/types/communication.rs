@@ -1,3 +1,5 @@
+//! The `Communication` type: one exchange with a client, its follow-up and attachments.
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,12 +23,15 @@ pub struct Communication(pub client_communication::Model);
 /// One exchange with a client: an email, call, meeting, video call, chat…
 #[Object]
 impl Communication {
+    /// The communication's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// How it happened: email, call, meeting…
     async fn communication_type(&self) -> Option<CommunicationType> {
         CommunicationType::parse(&self.0.communication_type)
     }
+    /// 1-300 characters.
     async fn subject(&self) -> &str {
         &self.0.subject
     }
@@ -42,6 +47,7 @@ impl Communication {
     async fn participants(&self) -> Vec<String> {
         communications::participants_of(&self.0)
     }
+    /// Flagged as important (filter with `importantOnly`).
     async fn is_important(&self) -> bool {
         self.0.is_important
     }
@@ -61,9 +67,11 @@ impl Communication {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the communication was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the communication last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

@@ -1,3 +1,5 @@
+//! The `Contact` type: a person at a client.
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::client_contact;
@@ -23,21 +25,27 @@ pub struct Contact(pub client_contact::Model);
 /// A person at a client.
 #[Object]
 impl Contact {
+    /// The contact's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// 1-100 characters (required on `addContact`).
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
+    /// 1-100 characters (required on `addContact`).
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
+    /// First and last name, kept in step with both.
     async fn full_name(&self) -> &str {
         &self.0.full_name
     }
+    /// The job title, up to 100 characters.
     async fn title(&self) -> Option<&str> {
         self.0.title.as_deref()
     }
+    /// Up to 100 characters.
     async fn department(&self) -> Option<&str> {
         self.0.department.as_deref()
     }
@@ -45,12 +53,15 @@ impl Contact {
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// 5 to 20 digits with `+ - ( ) .` or spaces.
     async fn mobile(&self) -> Option<&str> {
         self.0.mobile.as_deref()
     }
+    /// The contact's part in the relationship.
     async fn role(&self) -> Option<ContactRole> {
         ContactRole::parse(&self.0.role)
     }
@@ -58,24 +69,30 @@ impl Contact {
     async fn is_primary(&self) -> bool {
         self.0.is_primary
     }
+    /// Receives invoices.
     async fn is_billing(&self) -> bool {
         self.0.is_billing
     }
+    /// The technical contact.
     async fn is_technical(&self) -> bool {
         self.0.is_technical
     }
+    /// Still with the client (inactive contacts stay in the history).
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// How the contact prefers to be reached.
     async fn preferred_contact_method(&self) -> Option<ContactMethod> {
         self.0
             .preferred_contact_method
             .as_deref()
             .and_then(ContactMethod::parse)
     }
+    /// The contact asked not to be contacted.
     async fn do_not_contact(&self) -> bool {
         self.0.do_not_contact
     }
+    /// An https URL of the contact's LinkedIn profile.
     async fn linkedin_url(&self) -> Option<&str> {
         self.0.linkedin_url.as_deref()
     }
@@ -83,6 +100,7 @@ impl Contact {
     async fn engagement_score(&self) -> i32 {
         self.0.engagement_score
     }
+    /// When a communication with the contact last happened (kept by the server).
     async fn last_contacted_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_contacted_at
     }
@@ -90,9 +108,11 @@ impl Contact {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the contact was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the contact last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

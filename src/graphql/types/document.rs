@@ -1,3 +1,5 @@
+//! The `Document` and `DocumentVersion` types, with signed download links.
+
 use std::sync::Arc;
 
 use async_graphql::connection::Connection;
@@ -51,6 +53,7 @@ fn download_url(ctx: &Context<'_>, document_id: Uuid, version_no: i32) -> Result
 /// A document kept about a client: metadata plus one or more uploaded file versions.
 #[Object]
 impl Document {
+    /// The document's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -58,9 +61,11 @@ impl Document {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Up to 5,000 characters.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// What kind of document it is.
     async fn doc_type(&self) -> Option<DocType> {
         DocType::parse(&self.0.doc_type)
     }
@@ -72,6 +77,7 @@ impl Document {
     async fn tags(&self) -> Vec<String> {
         documents::tags(&self.0)
     }
+    /// Who may see it: internal staff only, or shareable with the client.
     async fn visibility(&self) -> Option<Visibility> {
         Visibility::parse(&self.0.visibility)
     }
@@ -139,9 +145,11 @@ impl Document {
             .await?
             .map(User))
     }
+    /// When the document was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the document last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -163,6 +171,7 @@ pub struct DocumentVersion(pub document_version::Model);
 /// One uploaded file of a document.
 #[Object]
 impl DocumentVersion {
+    /// The version's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -178,6 +187,7 @@ impl DocumentVersion {
     async fn mime_type(&self) -> &str {
         &self.0.mime_type
     }
+    /// The file's size in bytes.
     async fn size_bytes(&self) -> i64 {
         self.0.size_bytes
     }
@@ -185,11 +195,13 @@ impl DocumentVersion {
     async fn sha256(&self) -> &str {
         &self.0.sha256
     }
+    /// Who uploaded this version (still a user of the tenant).
     async fn uploaded_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(context::load::<UserLoader>(ctx, self.0.uploaded_by)
             .await?
             .map(User))
     }
+    /// When this version was uploaded.
     async fn uploaded_at(&self) -> DateTime<Utc> {
         self.0.uploaded_at
     }

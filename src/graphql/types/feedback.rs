@@ -1,3 +1,5 @@
+//! The `Feedback` type and the per-period summaries of a client's feedback.
+
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_feedback;
@@ -15,6 +17,7 @@ pub struct Feedback(pub client_feedback::Model);
 /// A client's ratings (each 1-5) for a period.
 #[Object]
 impl Feedback {
+    /// The feedback's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -22,24 +25,31 @@ impl Feedback {
     async fn period(&self) -> &str {
         &self.0.period
     }
+    /// The day the feedback is about.
     async fn feedback_on(&self) -> NaiveDate {
         self.0.feedback_on
     }
+    /// How quickly the client responds, 1-5.
     async fn responsiveness_rating(&self) -> i32 {
         self.0.responsiveness_rating.into()
     }
+    /// How well the client communicates, 1-5.
     async fn communication_rating(&self) -> i32 {
         self.0.communication_rating.into()
     }
+    /// How clear the client's requirements are, 1-5.
     async fn requirements_clarity_rating(&self) -> i32 {
         self.0.requirements_clarity_rating.into()
     }
+    /// How quickly the client decides, 1-5.
     async fn decision_speed_rating(&self) -> i32 {
         self.0.decision_speed_rating.into()
     }
+    /// Overall satisfaction with the client, 1-5.
     async fn overall_satisfaction(&self) -> i32 {
         self.0.overall_satisfaction.into()
     }
+    /// Free text.
     async fn written_feedback(&self) -> Option<&str> {
         self.0.written_feedback.as_deref()
     }
@@ -47,6 +57,7 @@ impl Feedback {
     async fn is_finalized(&self) -> bool {
         self.0.is_finalized
     }
+    /// When the feedback was finalized (then it no longer changes); `null` while a draft.
     async fn finalized_at(&self) -> Option<DateTime<Utc>> {
         self.0.finalized_at
     }
@@ -62,6 +73,7 @@ impl Feedback {
             .await?
             .map(User))
     }
+    /// Optimistic-locking version; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -70,10 +82,15 @@ impl Feedback {
 /// Average ratings (1-5) of a set of submissions.
 #[derive(SimpleObject)]
 pub struct FeedbackAverages {
+    /// Mean responsiveness rating, 1-5.
     pub responsiveness: f64,
+    /// Mean communication rating, 1-5.
     pub communication: f64,
+    /// Mean requirements-clarity rating, 1-5.
     pub requirements_clarity: f64,
+    /// Mean decision-speed rating, 1-5.
     pub decision_speed: f64,
+    /// Mean overall satisfaction, 1-5.
     pub overall_satisfaction: f64,
 }
 
@@ -94,7 +111,9 @@ impl From<feedback::Averages> for FeedbackAverages {
 pub struct FeedbackPeriod {
     /// `2026-Q3` or `2026-07`.
     pub period: String,
+    /// How many feedbacks the period holds.
     pub count: u64,
+    /// The period's mean ratings.
     pub averages: FeedbackAverages,
 }
 
@@ -102,6 +121,7 @@ pub struct FeedbackPeriod {
 /// same per period, oldest period first.
 #[derive(SimpleObject)]
 pub struct FeedbackSummary {
+    /// How many feedbacks the client has.
     pub count: u64,
     /// Null when there is no feedback in the range.
     pub averages: Option<FeedbackAverages>,

@@ -116,6 +116,7 @@ pub struct ActivityEntry(pub Activity);
 /// One entry of a client's recent activity.
 #[Object(name = "Activity")]
 impl ActivityEntry {
+    /// What happened: a note, a communication, a job link or unlink, or feedback.
     async fn kind(&self) -> ActivityKind {
         self.0.kind
     }
@@ -257,7 +258,8 @@ pub struct AnalyticsDay {
     pub avg_candidate_quality_score: Option<f64>,
     /// The client's total revenue that day, in major units; null without `billing:read`.
     pub revenue_generated: Option<f64>,
-    /// The health score that day. Null unless the caller has `billing:read` and `feedback:read`: the stored
+    /// The health score that day. Null unless the caller has `billing:read` and
+    /// `feedback:read`: the stored
     /// score was computed with every input (`Client.healthScore` is the live figure,
     /// computed without what the caller may not read).
     pub health_score: Option<i32>,

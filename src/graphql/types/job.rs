@@ -1,3 +1,5 @@
+//! The `Job`, `JobAssignment` and `Application` types.
+
 use std::collections::HashMap;
 
 use async_graphql::connection::Connection;
@@ -30,18 +32,23 @@ pub struct ApplicationFilter {
 /// A recruiting job.
 #[Object]
 impl Job {
+    /// The job's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// 1-200 characters.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// Up to 100 characters.
     async fn department(&self) -> Option<&str> {
         self.0.department.as_deref()
     }
+    /// Where the work is, up to 200 characters.
     async fn location(&self) -> Option<&str> {
         self.0.location.as_deref()
     }
+    /// Full-time, part-time, contract…
     async fn employment_type(&self) -> Option<EmploymentType> {
         EmploymentType::parse(&self.0.employment_type)
     }
@@ -62,6 +69,7 @@ impl Job {
     async fn filled_at(&self) -> Option<DateTime<Utc>> {
         self.0.filled_at
     }
+    /// When the job was filled or closed; `null` while open.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
@@ -69,9 +77,11 @@ impl Job {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the job was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the job last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -161,15 +171,19 @@ pub struct Application(pub job_application::Model);
 /// A candidate's application to a job.
 #[Object]
 impl Application {
+    /// The application's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The candidate's name, 1-200 characters.
     async fn candidate_name(&self) -> &str {
         &self.0.candidate_name
     }
+    /// The candidate's email address, if known (up to 320 characters).
     async fn candidate_email(&self) -> Option<&str> {
         self.0.candidate_email.as_deref()
     }
+    /// Where the application is in the pipeline.
     async fn stage(&self) -> Option<ApplicationStage> {
         ApplicationStage::parse(&self.0.stage)
     }
@@ -177,6 +191,7 @@ impl Application {
     async fn quality_score(&self) -> Option<i32> {
         self.0.quality_score
     }
+    /// When the candidate applied.
     async fn applied_at(&self) -> DateTime<Utc> {
         self.0.applied_at
     }
@@ -188,6 +203,7 @@ impl Application {
     async fn hired_at(&self) -> Option<DateTime<Utc>> {
         self.0.hired_at
     }
+    /// Optimistic-locking version; bumped by every change.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -221,6 +237,7 @@ pub struct JobAssignment(pub client_job_assignment::Model);
 /// A link between a client and a job; unlinking ends it and keeps it as history.
 #[Object]
 impl JobAssignment {
+    /// The link's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -228,6 +245,7 @@ impl JobAssignment {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// When the job was linked to the client.
     async fn assigned_at(&self) -> DateTime<Utc> {
         self.0.assigned_at
     }
@@ -247,11 +265,13 @@ impl JobAssignment {
             .await?
             .map(User))
     }
+    /// The linked job.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
         Ok(context::load::<JobLoader>(ctx, self.0.job_id)
             .await?
             .map(Job))
     }
+    /// The client the job is linked to (`null` once the client is deleted).
     async fn client(&self, ctx: &Context<'_>) -> Result<Option<Client>> {
         Ok(context::load::<ClientLoader>(ctx, self.0.client_id)
             .await?

@@ -1,3 +1,5 @@
+//! The `Note` type and the totals of a note list.
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::client_note;
@@ -9,7 +11,8 @@ use crate::graphql::connection::nested_total;
 use crate::graphql::context;
 use crate::graphql::guards::require;
 use crate::graphql::loaders::{ClientLoader, ContactLoader, NotesOfClient, UserLoader};
-use crate::service::notes::read::{self, NoteFilter, NoteQuery};
+use crate::service::kernel::child;
+use crate::service::notes::read::{NoteFilter, NoteQuery};
 use crate::service::notes::{self, NoteFormat, NotePriority, NoteStatus, NoteType};
 
 /// A note kept about a client.
@@ -18,6 +21,7 @@ pub struct Note(pub client_note::Model);
 /// A note kept about a client.
 #[Object]
 impl Note {
+    /// The note's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -29,9 +33,11 @@ impl Note {
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// How the body is written (plain text or Markdown).
     async fn format(&self) -> Option<NoteFormat> {
         NoteFormat::parse(&self.0.format)
     }
+    /// What the note records (meeting, call…).
     async fn note_type(&self) -> Option<NoteType> {
         NoteType::parse(&self.0.note_type)
     }
@@ -39,9 +45,11 @@ impl Note {
     async fn tags(&self) -> Vec<String> {
         notes::tags(&self.0)
     }
+    /// How much the note matters.
     async fn priority(&self) -> Option<NotePriority> {
         NotePriority::parse(&self.0.priority)
     }
+    /// Where the note is in its life (draft to archived).
     async fn status(&self) -> Option<NoteStatus> {
         NoteStatus::parse(&self.0.status)
     }
@@ -61,9 +69,11 @@ impl Note {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the note was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the note last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -112,9 +122,12 @@ impl NoteConnectionFields {
                 query,
                 total,
             } => nested_total::<NotesOfClient>(ctx, *client_id, query, *total).await,
-            NoteConnectionFields::All { filter } => {
-                Ok(read::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
-            }
+            NoteConnectionFields::All { filter } => Ok(child::count::<client_note::Entity>(
+                context::db(ctx)?,
+                context::scope(ctx)?,
+                filter,
+            )
+            .await?),
         }
     }
 }

@@ -1,3 +1,5 @@
+//! The tokens of a session.
+
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 

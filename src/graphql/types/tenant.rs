@@ -1,3 +1,5 @@
+//! The `Tenant` type.
+
 use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
 use entity::tenant;
@@ -8,6 +10,7 @@ pub struct Tenant(pub tenant::Model);
 /// An organisation using clientgraph; all its data is invisible to every other tenant.
 #[Object]
 impl Tenant {
+    /// The tenant's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -15,9 +18,11 @@ impl Tenant {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The organisation's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// When the tenant was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

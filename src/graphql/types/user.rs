@@ -1,3 +1,5 @@
+//! The `User` type and the totals of a user list.
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::user;
@@ -13,6 +15,7 @@ pub struct User(pub user::Model);
 /// A person who signs in to the tenant.
 #[Object]
 impl User {
+    /// The user's id (a UUID, time-ordered).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -20,6 +23,7 @@ impl User {
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// The user's name.
     async fn full_name(&self) -> &str {
         &self.0.full_name
     }
@@ -31,12 +35,15 @@ impl User {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// When the user last signed in; `null` if never.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at
     }
+    /// When the user was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the user last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

@@ -1,3 +1,5 @@
+//! The `Viewer` type: the caller, in which tenant, with which permissions.
+
 use async_graphql::{Context, Object, Result};
 
 use super::{ApiKey, Tenant, User};
@@ -35,6 +37,7 @@ impl Viewer {
             tenants::get(context::db(ctx)?, self.0.tenant_id).await?,
         ))
     }
+    /// The caller's role, which decides its permissions.
     async fn role(&self) -> Role {
         self.0.role
     }

@@ -11,8 +11,6 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client, client_contact, client_tag};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, NullOrdering, SimpleExpr};
@@ -37,7 +35,7 @@ use crate::service::feedback::{FeedbackFilter, conditions as feedback_conditions
 use crate::service::jobs::read::{ClientJobFilter, link_conditions};
 use crate::service::kernel::live_client;
 use crate::service::notes::read::{NoteFilter, conditions as note_conditions};
-use crate::service::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::service::page::{self, page_size};
 use crate::service::search::like_pattern;
 use crate::service::store::{Tenant, TenantOwned};
 
@@ -268,7 +266,7 @@ fn order_signature(order: &[ClientOrder]) -> String {
 
 fn encode_cursor(order: &[ClientOrder], mut values: Vec<Json>) -> String {
     values.insert(0, Json::String(order_signature(order)));
-    URL_SAFE_NO_PAD.encode(Json::Array(values).to_string())
+    page::encode_cursor(&Json::Array(values))
 }
 
 fn decode_cursor(
@@ -282,8 +280,7 @@ fn decode_cursor(
             format!("`{field}` is not a cursor of this list and ordering"),
         )
     };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let mut values: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let mut values: Vec<Json> = page::decode_cursor(cursor, field).map_err(|_| bad())?;
     if values.len() != order.len() + 2
         || values.remove(0).as_str() != Some(order_signature(order).as_str())
     {
@@ -605,17 +602,6 @@ fn selection(t: Tenant<'_>, query: &ClientQuery) -> AppResult<Select<client::Ent
         select = select.filter(condition);
     }
     Ok(select)
-}
-
-fn page_size(value: Option<i32>, field: &str) -> AppResult<usize> {
-    match value {
-        None => Ok(DEFAULT_PAGE_SIZE),
-        Some(n) if (1..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
-        Some(_) => Err(AppError::bad_input(
-            field,
-            format!("`{field}` must be between 1 and {MAX_PAGE_SIZE}"),
-        )),
-    }
 }
 
 /// Checks a query against the caller's permissions without running it.

@@ -7,7 +7,7 @@
 //! tenant and may not create a cycle; writing billing fields needs `billing:read`.
 
 use chrono::Utc;
-use entity::{client, client_address, client_contact, client_tag};
+use entity::{client, client_address, client_tag};
 use sea_orm::{ColumnTrait, Condition, QueryFilter, QuerySelect, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -19,8 +19,9 @@ use crate::crypto::FieldCipher;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::change::{self, Change, FieldChanges};
+use crate::service::change::{self, Change, FieldChanges, Recorded};
 use crate::service::contacts::{self, ContactPatch};
+use crate::service::kernel::search_text;
 use crate::service::kernel::{Patch, live_client, locked_live_client};
 use crate::service::store::Writer;
 use crate::service::{users, validate};
@@ -60,62 +61,17 @@ fn validate_tax_id(tax_id: &str) -> AppResult<String> {
     }
 }
 
-/// Rewrites a client's `search_text` from its own fields and its active contacts'
-/// names and emails, inside the transaction that changed either. The search indexes
-/// follow the column (a trigger on SQLite, the trigram index on PostgreSQL).
-pub async fn refresh_search_text(t: Writer<'_>, client_id: Uuid) -> AppResult<()> {
-    let Some(client) = t.by_id::<client::Entity>(client_id).one(t.conn()).await? else {
-        return Ok(());
-    };
-    let text = search_text(&ClientDraft::from_model(&client), &client.client_code)
-        + &contacts_search_text(t, client_id).await?;
-    if text != client.search_text {
-        t.update_many::<client::Entity>()
-            .col_expr(
-                client::Column::SearchText,
-                sea_orm::sea_query::Expr::value(text),
-            )
-            .filter(client::Column::Id.eq(client_id))
-            .exec(t.conn())
-            .await?;
-    }
-    Ok(())
-}
-
-/// The part of a client's search text that comes from its active contacts.
-async fn contacts_search_text(t: Writer<'_>, client_id: Uuid) -> AppResult<String> {
-    let contacts = t
-        .select::<client_contact::Entity>()
-        .filter(client_contact::Column::ClientId.eq(client_id))
-        .filter(client_contact::Column::IsActive.eq(true))
-        .filter(client_contact::Column::DeletedAt.is_null())
-        .all(t.conn())
-        .await?;
-    let mut text = String::new();
-    for contact in &contacts {
-        text.push(' ');
-        text.push_str(&contact.full_name.to_lowercase());
-        if let Some(email) = &contact.email {
-            text.push(' ');
-            text.push_str(email);
-        }
-    }
-    Ok(text)
-}
-
-fn search_text(draft: &ClientDraft, code: &str) -> String {
-    [
-        Some(draft.name.as_str()),
-        draft.legal_name.as_deref(),
-        draft.trading_name.as_deref(),
-        Some(code),
-        draft.industry.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ")
-    .to_lowercase()
+/// The client's own part of its search text (see [`search_text`]).
+fn own_search_text(draft: &ClientDraft, code: &str) -> String {
+    search_text::own_text(
+        &draft.name,
+        [
+            draft.legal_name.as_deref(),
+            draft.trading_name.as_deref(),
+            Some(code),
+            draft.industry.as_deref(),
+        ],
+    )
 }
 
 /// Fields of a draft as JSON, for audit diffs and event payloads.
@@ -159,21 +115,16 @@ fn event_payload(m: &client::Model) -> Value {
     json!({ "id": m.id, "clientCode": m.client_code, "name": m.name, "status": m.status, "version": m.version })
 }
 
-/// Records a change of a client (audit event + outbox event).
-async fn record(
-    t: Writer<'_>,
-    action: &'static str,
-    client: &client::Model,
-    changes: FieldChanges,
-) -> AppResult<()> {
-    t.record(Change {
-        action,
-        entity_type: "client",
-        entity_id: Some(client.id),
-        changes,
-        payload: event_payload(client),
-    })
-    .await
+impl Recorded for client::Model {
+    const ENTITY: &'static str = "client";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        event_payload(self)
+    }
 }
 
 fn write_draft(model: &mut client::ActiveModel, d: &ClientDraft, code: &str) {
@@ -205,7 +156,7 @@ fn write_draft(model: &mut client::ActiveModel, d: &ClientDraft, code: &str) {
     model.hourly_rate_cents = Set(d.hourly_rate_cents);
     model.contract_start = Set(d.contract_start);
     model.contract_end = Set(d.contract_end);
-    model.search_text = Set(search_text(d, code));
+    model.search_text = Set(own_search_text(d, code));
 }
 
 /// Creates a client (and its addresses) in one transaction.
@@ -354,7 +305,7 @@ pub async fn create_in(
     if tax_id.is_some() {
         changes = changes.secret("taxId");
     }
-    record(t, "client.created", &created, changes).await?;
+    t.record_of("client.created", &created, changes).await?;
     if contacts.is_empty() {
         return Ok(created);
     }
@@ -421,7 +372,8 @@ pub async fn update_in(
     write_draft(&mut model, &after, &current.client_code);
     // The client's own fields plus its contacts' names and emails, in this one update.
     model.search_text =
-        Set(search_text(&after, &current.client_code) + &contacts_search_text(t, id).await?);
+        Set(own_search_text(&after, &current.client_code)
+            + &search_text::contacts_text(t, id).await?);
     match tax_id {
         Patch::Keep => {}
         Patch::Clear => model.tax_id_encrypted = Set(None),
@@ -438,7 +390,7 @@ pub async fn update_in(
     if before.tags != after.tags {
         replace_tags(t, id, &after.tags).await?;
     }
-    record(t, "client.updated", &updated, changes).await?;
+    t.record_of("client.updated", &updated, changes).await?;
     Ok(updated)
 }
 
@@ -545,7 +497,7 @@ pub async fn lifecycle_in(t: Writer<'_>, id: Uuid, step: Lifecycle) -> AppResult
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = t.update(model).await?;
-    record(t, action, &updated, changes).await?;
+    t.record_of(action, &updated, changes).await?;
     Ok(updated)
 }
 
@@ -618,7 +570,7 @@ async fn check_references(
     {
         let user = users::get_in(t, manager)
             .await
-            .map_err(|_| AppError::NotFound("account manager"))?;
+            .map_err(|e| e.not_found_as("account manager"))?;
         if !user.is_active {
             return Err(AppError::bad_input(
                 "accountManagerId",

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
+use super::change::{self, FieldChanges, Recorded};
 use super::enums::stored_enum;
 use super::kernel::Patch;
 use super::kernel::check_contact_of_client as check_contact;
@@ -137,6 +137,21 @@ fn fields(m: &client_communication::Model) -> Vec<(&'static str, serde_json::Val
     ]
 }
 
+impl Recorded for client_communication::Model {
+    const ENTITY: &'static str = "communication";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({
+            "id": self.id, "clientId": self.client_id, "contactId": self.contact_id,
+            "type": self.communication_type, "subject": self.subject, "version": self.version,
+        })
+    }
+}
+
 /// Recomputes a contact's `last_contacted_at` and engagement score from its past
 /// communications (derived data: the contact's version does not move).
 async fn refresh_contact(t: Writer<'_>, contact_id: Uuid) -> AppResult<()> {
@@ -205,17 +220,7 @@ async fn save(
     } else {
         "communication.logged"
     };
-    let change = Change {
-        action,
-        entity_type: "communication",
-        entity_id: Some(saved.id),
-        changes,
-        payload: json!({
-            "id": saved.id, "clientId": saved.client_id, "contactId": saved.contact_id,
-            "type": saved.communication_type, "subject": saved.subject, "version": saved.version,
-        }),
-    };
-    t.record(change).await?;
+    t.record_of(action, &saved, changes).await?;
     let touched = [current.and_then(|c| c.contact_id), saved.contact_id];
     for (i, contact) in touched.iter().enumerate() {
         if let Some(id) = contact
@@ -296,7 +301,7 @@ async fn change_with(
                 .ok_or(AppError::NotFound("communication"))?;
             live_client(t, current.client_id)
                 .await
-                .map_err(|_| AppError::NotFound("communication"))?;
+                .map_err(|e| e.not_found_as("communication"))?;
             change::expect_version("communication", current.version, expected_version)?;
             let mut next = current.clone();
             apply(&mut next, patch)?;

@@ -15,13 +15,13 @@ use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
+use super::change::{self, FieldChanges, Recorded};
 use super::kernel::Patch;
 use crate::service::store::Writer;
 // Locking the live client row serialises primary-flag moves on one client.
-use super::clients::write::refresh_search_text;
 use super::enums::stored_enum;
 use super::kernel::locked_live_client as lock_client;
+use super::kernel::search_text;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -154,21 +154,16 @@ fn fields(m: &client_contact::Model) -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
-async fn record(
-    t: Writer<'_>,
-    action: &'static str,
-    m: &client_contact::Model,
-    changes: FieldChanges,
-) -> AppResult<()> {
-    t.record(Change {
-            action,
-            entity_type: "contact",
-            entity_id: Some(m.id),
-            changes,
-            payload: json!({ "id": m.id, "clientId": m.client_id, "fullName": m.full_name, "version": m.version }),
-        },
-    )
-    .await
+impl Recorded for client_contact::Model {
+    const ENTITY: &'static str = "contact";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({ "id": self.id, "clientId": self.client_id, "fullName": self.full_name, "version": self.version })
+    }
 }
 
 async fn live_contact(t: Writer<'_>, id: Uuid) -> AppResult<client_contact::Model> {
@@ -196,10 +191,10 @@ async fn check_email(t: Writer<'_>, m: &client_contact::Model) -> AppResult<()> 
         .one(t.conn())
         .await?;
     match taken {
-        Some(other) => Err(AppError::Conflict(format!(
-            "{} already uses {email} at this client",
-            other.full_name
-        ))),
+        Some(other) => Err(AppError::duplicate(
+            "email",
+            format!("{} already uses {email} at this client", other.full_name),
+        )),
         None => Ok(()),
     }
 }
@@ -272,8 +267,8 @@ pub(crate) async fn add_in(
     let changes = FieldChanges::created(fields(&model));
     let active: client_contact::ActiveModel = model.into();
     let created = t.insert(active).await?;
-    record(t, "contact.created", &created, changes).await?;
-    refresh_search_text(t, created.client_id).await?;
+    t.record_of("contact.created", &created, changes).await?;
+    search_text::refresh(t, created.client_id).await?;
     Ok(created)
 }
 
@@ -323,8 +318,8 @@ async fn update_in(
     next.version = current.version + 1;
     next.updated_at = Utc::now();
     let updated = t.update_row(next).await?;
-    record(t, "contact.updated", &updated, changes).await?;
-    refresh_search_text(t, updated.client_id).await?;
+    t.record_of("contact.updated", &updated, changes).await?;
+    search_text::refresh(t, updated.client_id).await?;
     Ok(updated)
 }
 
@@ -341,8 +336,8 @@ pub async fn remove(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_
             active.updated_at = Set(Utc::now());
             let removed = t.update(active).await?;
             let changes = FieldChanges::new().set("isActive", current.is_active, false);
-            record(t, "contact.removed", &removed, changes).await?;
-            refresh_search_text(t, removed.client_id).await?;
+            t.record_of("contact.removed", &removed, changes).await?;
+            search_text::refresh(t, removed.client_id).await?;
             Ok(removed)
         })
     })

@@ -22,7 +22,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
+use super::change::{self, FieldChanges, Recorded};
 use super::enums::stored_enum;
 use super::kernel::Patch;
 use super::kernel::check_contact_of_client as check_contact;
@@ -129,27 +129,23 @@ fn fields(m: &client_document::Model) -> Vec<(&'static str, serde_json::Value)> 
     ]
 }
 
-async fn record(
-    t: Writer<'_>,
-    action: &'static str,
-    m: &client_document::Model,
-    changes: FieldChanges,
-) -> AppResult<()> {
-    let change = Change {
-        action,
-        entity_type: "document",
-        entity_id: Some(m.id),
-        changes,
-        payload: json!({
-            "id": m.id,
-            "clientId": m.client_id,
-            "name": m.name,
-            "docType": m.doc_type,
-            "currentVersionNo": m.current_version_no,
-            "version": m.version,
-        }),
-    };
-    t.record(change).await
+impl Recorded for client_document::Model {
+    const ENTITY: &'static str = "document";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({
+            "id": self.id,
+            "clientId": self.client_id,
+            "name": self.name,
+            "docType": self.doc_type,
+            "currentVersionNo": self.current_version_no,
+            "version": self.version,
+        })
+    }
 }
 
 /// Refuses a communication that is not one of `client_id`.
@@ -378,7 +374,7 @@ pub async fn upload(
             let created = t.insert(document).await?;
             let version: document_version::ActiveModel = version.into();
             t.insert(version).await?;
-            record(t, "document.uploaded", &created, changes).await?;
+            t.record_of("document.uploaded", &created, changes).await?;
             Ok(created)
         })
     });
@@ -423,7 +419,8 @@ pub async fn upload_version(
             let changes = FieldChanges::new()
                 .set("currentVersionNo", current.current_version_no, number)
                 .set("sha256", Option::<String>::None, &version.sha256);
-            record(t, "document.version_added", &updated, changes).await?;
+            t.record_of("document.version_added", &updated, changes)
+                .await?;
             Ok((updated, version))
         })
     });
@@ -460,7 +457,7 @@ pub async fn update(
             let Some((updated, changes)) = t.update_versioned(&current, next, fields).await? else {
                 return Ok(current);
             };
-            record(t, "document.updated", &updated, changes).await?;
+            t.record_of("document.updated", &updated, changes).await?;
             Ok(updated)
         })
     })
@@ -516,7 +513,7 @@ pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_
             active.updated_at = Set(now);
             let deleted = t.update(active).await?;
             let changes = FieldChanges::new().set("deleted", false, true);
-            record(t, "document.deleted", &deleted, changes).await?;
+            t.record_of("document.deleted", &deleted, changes).await?;
             Ok(deleted)
         })
     })
@@ -538,7 +535,7 @@ pub async fn restore(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client
             active.updated_at = Set(Utc::now());
             let restored = t.update(active).await?;
             let changes = FieldChanges::new().set("deleted", true, false);
-            record(t, "document.restored", &restored, changes).await?;
+            t.record_of("document.restored", &restored, changes).await?;
             Ok(restored)
         })
     })
@@ -566,7 +563,8 @@ pub async fn set_retention(
             let Some((updated, changes)) = t.update_versioned(&current, next, fields).await? else {
                 return Ok(current);
             };
-            record(t, "document.retention_set", &updated, changes).await?;
+            t.record_of("document.retention_set", &updated, changes)
+                .await?;
             Ok(updated)
         })
     })

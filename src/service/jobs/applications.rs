@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{JobStatus, locked as locked_job, save as save_job, transition};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::service::change::{Change, FieldChanges};
+use crate::service::change::{FieldChanges, Recorded};
 use crate::service::enums::stored_enum;
 use crate::service::store::Writer;
 use crate::service::{TenantScope, validate};
@@ -39,20 +39,16 @@ pub struct NewApplication {
     pub quality_score: Option<i32>,
 }
 
-async fn record(
-    t: Writer<'_>,
-    action: &'static str,
-    m: &application::Model,
-    changes: FieldChanges,
-) -> AppResult<()> {
-    let change = Change {
-        action,
-        entity_type: "application",
-        entity_id: Some(m.id),
-        changes,
-        payload: json!({ "id": m.id, "jobId": m.job_id, "stage": m.stage, "version": m.version }),
-    };
-    t.record(change).await
+impl Recorded for application::Model {
+    const ENTITY: &'static str = "application";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({ "id": self.id, "jobId": self.job_id, "stage": self.stage, "version": self.version })
+    }
 }
 
 /// Adds a candidate to a job that still recruits (not FILLED or CLOSED).
@@ -109,7 +105,7 @@ pub async fn add(
             let changes = FieldChanges::new()
                 .initial("candidateName", &created.candidate_name)
                 .initial("stage", &created.stage);
-            record(t, "application.added", &created, changes).await?;
+            t.record_of("application.added", &created, changes).await?;
             Ok(created)
         })
     })
@@ -168,7 +164,7 @@ pub async fn move_to(
             row.updated_at = Set(now);
             let moved = t.update(row).await?;
             let changes = FieldChanges::new().set("stage", &current.stage, &moved.stage);
-            record(t, "application.moved", &moved, changes).await?;
+            t.record_of("application.moved", &moved, changes).await?;
             if stage == ApplicationStage::Hired
                 && JobStatus::parse(&job.status) == Some(JobStatus::Open)
                 && hires(t, job.id).await? >= job.openings as u64

@@ -13,26 +13,33 @@ use super::{count_open_jobs, is_open, locked as locked_job};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
-use crate::service::change::{Change, FieldChanges};
+use crate::service::change::{FieldChanges, Recorded};
 use crate::service::kernel::live_client;
 use crate::service::store::Writer;
 
 /// Most jobs one `bulkLinkJobs` links.
 pub const MAX_BULK_LINKS: usize = 50;
 
-async fn record(t: Writer<'_>, action: &'static str, m: &link::Model) -> AppResult<()> {
-    let change = Change {
-        action,
-        entity_type: "job",
-        entity_id: Some(m.job_id),
-        changes: FieldChanges::new().set(
-            "clientId",
-            (!m.is_active).then_some(m.client_id),
-            m.is_active.then_some(m.client_id),
-        ),
-        payload: json!({ "jobId": m.job_id, "clientId": m.client_id, "assignmentId": m.id }),
-    };
-    t.record(change).await
+/// A link's change is recorded on its job: the job's client changed.
+impl Recorded for link::Model {
+    const ENTITY: &'static str = "job";
+
+    fn record_id(&self) -> Uuid {
+        self.job_id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({ "jobId": self.job_id, "clientId": self.client_id, "assignmentId": self.id })
+    }
+}
+
+/// `clientId` from nothing to the client (linked) or back (unlinked).
+fn client_change(m: &link::Model) -> FieldChanges {
+    FieldChanges::new().set(
+        "clientId",
+        (!m.is_active).then_some(m.client_id),
+        m.is_active.then_some(m.client_id),
+    )
 }
 
 /// The job's active link, if any.
@@ -93,7 +100,8 @@ async fn link_in(t: Writer<'_>, client_id: Uuid, job_id: Uuid) -> AppResult<link
     if is_open(&job) {
         count_open_jobs(t, client_id, 1).await?;
     }
-    record(t, "job.linked", &linked).await?;
+    t.record_of("job.linked", &linked, client_change(&linked))
+        .await?;
     Ok(linked)
 }
 
@@ -129,7 +137,7 @@ pub async fn bulk_link(
             let mut links = Vec::with_capacity(job_ids.len());
             for (i, job_id) in job_ids.into_iter().enumerate() {
                 let linked = link_in(t, client_id, job_id).await.map_err(|e| match e {
-                    AppError::Conflict(message) => {
+                    AppError::Conflict(message) | AppError::Duplicate { message, .. } => {
                         AppError::Conflict(format!("jobIds[{i}]: {message}"))
                     }
                     other => other,
@@ -166,7 +174,8 @@ pub async fn unlink(
             if is_open(&job) {
                 count_open_jobs(t, client_id, -1).await?;
             }
-            record(t, "job.unlinked", &unlinked).await?;
+            t.record_of("job.unlinked", &unlinked, client_change(&unlinked))
+                .await?;
             Ok(unlinked)
         })
     })

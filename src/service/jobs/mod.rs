@@ -17,7 +17,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
+use super::change::{self, FieldChanges, Recorded};
 use super::enums::stored_enum;
 use super::kernel::Patch;
 use super::{TenantScope, validate};
@@ -138,20 +138,16 @@ fn fields(m: &job::Model) -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
-pub(crate) async fn record(
-    t: Writer<'_>,
-    action: &'static str,
-    m: &job::Model,
-    changes: FieldChanges,
-) -> AppResult<()> {
-    let change = Change {
-        action,
-        entity_type: "job",
-        entity_id: Some(m.id),
-        changes,
-        payload: json!({ "id": m.id, "title": m.title, "status": m.status, "version": m.version }),
-    };
-    t.record(change).await
+impl Recorded for job::Model {
+    const ENTITY: &'static str = "job";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({ "id": self.id, "title": self.title, "status": self.status, "version": self.version })
+    }
 }
 
 /// The job, locked for the rest of the transaction.
@@ -197,7 +193,7 @@ pub(crate) async fn save(
     {
         count_open_jobs(t, active.client_id, delta).await?;
     }
-    record(t, "job.updated", &saved, changes).await?;
+    t.record_of("job.updated", &saved, changes).await?;
     Ok(saved)
 }
 
@@ -230,7 +226,7 @@ pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<
             let changes = FieldChanges::created(fields(&model));
             let active: job::ActiveModel = model.into();
             let created = t.insert(active).await?;
-            record(t, "job.created", &created, changes).await?;
+            t.record_of("job.created", &created, changes).await?;
             Ok(created)
         })
     })

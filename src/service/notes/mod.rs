@@ -1,20 +1,20 @@
-//! Notes about a client: create, update (optimistic locking), delete (soft). A note may
-//! be about one of the client's contacts. `word_count` is recomputed from the body on
-//! every write, so it can never disagree with the text.
+//! Notes about a client: their fields and rules. A note may be about one of the client's
+//! contacts; `word_count` is recomputed from the body on every write, so it can never
+//! disagree with the text. Lookups, lists, versioned saves, soft delete and restore, the
+//! change record and tenancy are the kernel's ([`child`]).
 
 pub mod read;
 
 use chrono::{DateTime, Utc};
 use entity::client_note;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, Change, FieldChanges};
+use super::change::Recorded;
 use super::enums::stored_enum;
+use super::kernel::child::{self, ChildOfClient, Events, SoftDeleted};
 use super::kernel::{Patch, check_contact_of_client, live_client, normalize_tags};
-use super::store::{Conn, Tenant, Writer};
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -130,48 +130,58 @@ fn apply(m: &mut client_note::Model, patch: NotePatch) -> AppResult<()> {
     Ok(())
 }
 
-fn fields(m: &client_note::Model) -> Vec<(&'static str, serde_json::Value)> {
-    vec![
-        ("title", json!(m.title)),
-        ("body", json!(m.body)),
-        ("format", json!(m.format)),
-        ("noteType", json!(m.note_type)),
-        ("tags", m.tags.clone()),
-        ("priority", json!(m.priority)),
-        ("status", json!(m.status)),
-        ("pinned", json!(m.pinned)),
-        ("contactId", json!(m.contact_id)),
-        ("interactionAt", json!(m.interaction_at)),
-    ]
+impl Recorded for client_note::Model {
+    const ENTITY: &'static str = "note";
+
+    fn record_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn event_payload(&self) -> serde_json::Value {
+        json!({ "id": self.id, "clientId": self.client_id, "title": self.title, "version": self.version })
+    }
 }
 
-async fn record(
-    t: Writer<'_>,
-    action: &'static str,
-    m: &client_note::Model,
-    changes: FieldChanges,
-) -> AppResult<()> {
-    t.record(Change {
-        action,
-        entity_type: "note",
-        entity_id: Some(m.id),
-        changes,
-        payload: json!({ "id": m.id, "clientId": m.client_id, "title": m.title, "version": m.version }),
-    })
-    .await
+impl ChildOfClient for client_note::Entity {
+    const NAME: &'static str = "note";
+    const EVENTS: Events = Events {
+        created: "note.created",
+        updated: "note.updated",
+        deleted: "note.deleted",
+        restored: "note.restored",
+    };
+    const CLIENT_ID: client_note::Column = client_note::Column::ClientId;
+
+    fn client_id(m: &client_note::Model) -> Uuid {
+        m.client_id
+    }
+
+    fn fields(m: &client_note::Model) -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("title", json!(m.title)),
+            ("body", json!(m.body)),
+            ("format", json!(m.format)),
+            ("noteType", json!(m.note_type)),
+            ("tags", m.tags.clone()),
+            ("priority", json!(m.priority)),
+            ("status", json!(m.status)),
+            ("pinned", json!(m.pinned)),
+            ("contactId", json!(m.contact_id)),
+            ("interactionAt", json!(m.interaction_at)),
+        ]
+    }
+
+    fn live_rows() -> Condition {
+        Condition::all().add(client_note::Column::DeletedAt.is_null())
+    }
 }
 
-async fn live_note(t: Tenant<'_, impl Conn>, id: Uuid) -> AppResult<client_note::Model> {
-    t.by_id::<client_note::Entity>(id)
-        .filter(client_note::Column::DeletedAt.is_null())
-        .filter(t.client_is_live(Expr::col((
-            client_note::Entity,
-            client_note::Column::ClientId,
-        ))))
-        .lock_exclusive()
-        .one(t.conn())
-        .await?
-        .ok_or(AppError::NotFound("note"))
+impl SoftDeleted for client_note::Entity {
+    const DELETED_AT: client_note::Column = client_note::Column::DeletedAt;
+
+    fn deleted_at(m: &mut client_note::Model) -> &mut Option<DateTime<Utc>> {
+        &mut m.deleted_at
+    }
 }
 
 /// Writes a note about a client (`title` and `body` required).
@@ -214,10 +224,7 @@ pub async fn create(
             };
             apply(&mut model, patch)?;
             check_contact_of_client(t, client_id, model.contact_id).await?;
-            let changes = FieldChanges::created(fields(&model));
-            let created = t.insert(model).await?;
-            record(t, "note.created", &created, changes).await?;
-            Ok(created)
+            child::create::<client_note::Entity>(t, model).await
         })
     })
     .await
@@ -233,40 +240,13 @@ pub async fn update(
 ) -> AppResult<client_note::Model> {
     db.write(scope, move |t| {
         Box::pin(async move {
-            let current = live_note(t, id).await?;
-            change::expect_version("note", current.version, expected_version)?;
+            let current = child::locked::<client_note::Entity>(t, id, expected_version).await?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             if next.contact_id != current.contact_id {
                 check_contact_of_client(t, next.client_id, next.contact_id).await?;
             }
-            let Some((updated, changes)) = t.update_versioned(&current, next, fields).await? else {
-                return Ok(current);
-            };
-            record(t, "note.updated", &updated, changes).await?;
-            Ok(updated)
-        })
-    })
-    .await
-}
-
-/// Deletes a note (soft): it leaves every list and search.
-pub async fn delete(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_note::Model> {
-    db.write(scope, move |t| {
-        Box::pin(async move {
-            let current = live_note(t, id).await?;
-            let deleted = t
-                .update(client_note::ActiveModel {
-                    id: Set(current.id),
-                    deleted_at: Set(Some(Utc::now())),
-                    version: Set(current.version + 1),
-                    updated_at: Set(Utc::now()),
-                    ..Default::default()
-                })
-                .await?;
-            let changes = FieldChanges::new().set("deleted", false, true);
-            record(t, "note.deleted", &deleted, changes).await?;
-            Ok(deleted)
+            child::save::<client_note::Entity>(t, current, next).await
         })
     })
     .await

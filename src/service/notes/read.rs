@@ -1,24 +1,18 @@
-//! Reading notes: per-client pages (one statement for a page of clients, see
-//! [`nested`]), counts, and the cross-client list with full-text search over title and
-//! body (PostgreSQL `tsvector` GIN index, SQLite FTS5).
-
-use std::collections::HashMap;
+//! How note lists are filtered, ordered and walked: the rest of reading notes (per-client
+//! pages in one statement, counts, the cross-client list) is the kernel's
+//! ([`child`](crate::service::kernel::child)). Full-text search over title and body uses
+//! the PostgreSQL `tsvector` GIN index or SQLite FTS5.
 
 use chrono::{DateTime, Utc};
 use entity::client_note::{self, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
-use sea_orm::{Condition, PaginatorTrait};
-use sea_orm::{DbBackend, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{Condition, DbBackend, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{NotePriority, NoteStatus, NoteType};
-use crate::db::Db;
-use crate::error::AppResult;
-use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage};
+use crate::service::kernel::child::ChildList;
 use crate::service::search;
-use crate::service::store::{PerParent, Tenant};
 
 /// Narrows a note list; every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,139 +111,48 @@ pub(crate) fn conditions(backend: DbBackend, f: &NoteFilter) -> Condition {
 
 /// The sort key every note cursor holds, whatever the order.
 #[derive(Serialize, Deserialize)]
-struct CursorKey(bool, DateTime<Utc>, Uuid);
+pub struct CursorKey(bool, DateTime<Utc>, Uuid);
 
-/// The cursor of a note.
-pub fn cursor(m: &client_note::Model) -> String {
-    nested::encode_cursor(&CursorKey(m.pinned, m.interaction_at, m.id))
-}
+impl ChildList for client_note::Entity {
+    type Filter = NoteFilter;
+    type Query = NoteQuery;
+    type CursorKey = CursorKey;
 
-fn keys(order: NoteOrder) -> Vec<(Column, Order)> {
-    match order {
-        NoteOrder::Newest => vec![
-            (Column::InteractionAt, Order::Desc),
-            (Column::Id, Order::Desc),
-        ],
-        NoteOrder::Oldest => vec![
-            (Column::InteractionAt, Order::Asc),
-            (Column::Id, Order::Asc),
-        ],
-        NoteOrder::PinnedFirst => vec![
-            (Column::Pinned, Order::Desc),
-            (Column::InteractionAt, Order::Desc),
-            (Column::Id, Order::Desc),
-        ],
+    fn conditions(backend: DbBackend, filter: &NoteFilter) -> Condition {
+        conditions(backend, filter)
     }
-}
 
-fn order_sql(order: NoteOrder) -> String {
-    keys(order)
-        .into_iter()
-        .map(|(c, o)| {
-            let name = sea_orm::IdenStatic::as_str(&c);
-            match o {
-                Order::Desc => format!("{name} DESC"),
-                _ => format!("{name} ASC"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn after_condition(order: NoteOrder, cursor: &str) -> AppResult<Condition> {
-    let CursorKey(pinned, at, id) = nested::decode_cursor(cursor)?;
-    Ok(nested::after(
-        keys(order)
-            .into_iter()
-            .map(|(c, o)| {
-                let value = match c {
-                    Column::Pinned => pinned.into(),
-                    Column::InteractionAt => at.into(),
-                    _ => id.into(),
-                };
-                (col(c), o, value)
-            })
-            .collect(),
-    ))
-}
-
-/// One page of notes for each of `client_ids`, in one statement.
-pub async fn pages_by_client(
-    db: &Db,
-    scope: &TenantScope,
-    client_ids: &[Uuid],
-    query: &NoteQuery,
-    page: &NestedPage,
-) -> AppResult<HashMap<Uuid, ChildPage<client_note::Model>>> {
-    let t = db.read(scope);
-    let mut conditions = conditions(t.backend(), &query.filter);
-    if let Some(after) = &page.after {
-        conditions = conditions.add(after_condition(query.order, after)?);
+    fn filter(query: &NoteQuery) -> &NoteFilter {
+        &query.filter
     }
-    let spec = PerParent::<client_note::Entity> {
-        parent: Column::ClientId,
-        conditions,
-        order_by: order_sql(query.order),
-    };
-    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
-        .await
-}
 
-/// How many notes match, for each of `client_ids`, in one statement.
-pub async fn counts_by_client(
-    db: &Db,
-    scope: &TenantScope,
-    client_ids: &[Uuid],
-    filter: &NoteFilter,
-) -> AppResult<HashMap<Uuid, u64>> {
-    let t = db.read(scope);
-    let conditions = conditions(t.backend(), filter);
-    t.counts::<client_note::Entity>(Column::ClientId, conditions, client_ids)
-        .await
-}
-
-/// A live note of a live client.
-pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_note::Model> {
-    use sea_orm::ColumnTrait;
-    let t = db.read(scope);
-    t.by_id::<client_note::Entity>(id)
-        .filter(Column::DeletedAt.is_null())
-        .filter(t.client_is_live(col(Column::ClientId)))
-        .one(t.conn())
-        .await?
-        .ok_or(crate::error::AppError::NotFound("note"))
-}
-
-fn listed(t: Tenant<'_>, filter: &NoteFilter) -> Condition {
-    conditions(t.backend(), filter).add(t.client_is_live(col(Column::ClientId)))
-}
-
-/// Notes across the tenant's live clients, newest first.
-pub async fn list(
-    db: &Db,
-    scope: &TenantScope,
-    query: &NoteQuery,
-    page: &NestedPage,
-) -> AppResult<(Vec<(String, client_note::Model)>, bool)> {
-    let t = db.read(scope);
-    let mut select = t
-        .select::<client_note::Entity>()
-        .filter(listed(t, &query.filter));
-    if let Some(after) = &page.after {
-        select = select.filter(after_condition(query.order, after)?);
+    fn keys(query: &NoteQuery) -> Vec<(Column, Order)> {
+        match query.order {
+            NoteOrder::Newest => vec![
+                (Column::InteractionAt, Order::Desc),
+                (Column::Id, Order::Desc),
+            ],
+            NoteOrder::Oldest => vec![
+                (Column::InteractionAt, Order::Asc),
+                (Column::Id, Order::Asc),
+            ],
+            NoteOrder::PinnedFirst => vec![
+                (Column::Pinned, Order::Desc),
+                (Column::InteractionAt, Order::Desc),
+                (Column::Id, Order::Desc),
+            ],
+        }
     }
-    for (c, o) in keys(query.order) {
-        select = select.order_by(c, o);
-    }
-    let rows = select.limit(page.first as u64 + 1).all(t.conn()).await?;
-    Ok(nested::cut(rows, page.first, cursor))
-}
 
-/// How many notes across live clients match.
-pub async fn count(db: &Db, scope: &TenantScope, filter: &NoteFilter) -> AppResult<u64> {
-    let t = db.read(scope);
-    Ok(t.select::<client_note::Entity>()
-        .filter(listed(t, filter))
-        .count(t.conn())
-        .await?)
+    fn cursor_key(m: &client_note::Model) -> CursorKey {
+        CursorKey(m.pinned, m.interaction_at, m.id)
+    }
+
+    fn key_value(CursorKey(pinned, at, id): &CursorKey, column: Column) -> Value {
+        match column {
+            Column::Pinned => (*pinned).into(),
+            Column::InteractionAt => (*at).into(),
+            _ => (*id).into(),
+        }
+    }
 }

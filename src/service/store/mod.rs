@@ -43,7 +43,7 @@ pub use nested::PerParent;
 pub use system::{System, SystemTxn};
 
 use super::TenantScope;
-use super::change::{Change, FieldChanges, Versioned};
+use super::change::{Change, FieldChanges, Recorded, Versioned};
 use crate::error::{AppError, AppResult};
 
 /// A table whose rows belong to a tenant: it has a `tenant_id` column.
@@ -368,6 +368,24 @@ impl<'c, C: Conn> Tenant<'c, C> {
         })
         .await?;
         Ok(())
+    }
+
+    /// Records `action` on `row` (see [`Tenant::record`]): its entity type, id and event
+    /// payload come from its [`Recorded`] implementation.
+    pub async fn record_of<R: Recorded>(
+        &self,
+        action: &'static str,
+        row: &R,
+        changes: FieldChanges,
+    ) -> AppResult<()> {
+        self.record(Change {
+            action,
+            entity_type: R::ENTITY,
+            entity_id: Some(row.record_id()),
+            changes,
+            payload: row.event_payload(),
+        })
+        .await
     }
 
     /// Writes only the audit event: for audited reads (revealing a secret, exporting),

@@ -1,6 +1,11 @@
-//! What every aggregate of a client shares: partial updates ([`Patch`]), tags, and the
-//! lookups of a live client (and of a live contact of it) inside a write. Aggregates
-//! depend on this module, never on each other's internals.
+//! What every aggregate of a client shares: partial updates ([`Patch`]), tags, the
+//! lookups of a live client (and of a live contact of it) inside a write, and the
+//! client's search text ([`search_text`]). Aggregates depend on this module, never on
+//! each other's internals. [`child`] is the kernel of a client's child aggregate:
+//! lookups, lists, versioned saves, soft delete and restore.
+
+pub mod child;
+pub mod search_text;
 
 use entity::{client, client_contact};
 use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
