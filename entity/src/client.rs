@@ -5,6 +5,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{ClientStage, ClientStatus, ClientTier};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "clients")]
 pub struct Model {
@@ -21,9 +23,9 @@ pub struct Model {
     pub website_domain: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub status: String,
-    pub stage: Option<String>,
-    pub tier: Option<String>,
+    pub status: ClientStatus,
+    pub stage: Option<ClientStage>,
+    pub tier: Option<ClientTier>,
     pub account_manager_id: Option<Uuid>,
     pub parent_client_id: Option<Uuid>,
     pub tags: Json,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::AddressKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "client_addresses")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub client_id: Uuid,
-    pub kind: String,
+    pub kind: AddressKind,
     pub line1: String,
     pub line2: Option<String>,
     pub city: String,

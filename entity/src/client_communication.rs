@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::CommunicationType;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "client_communications")]
 pub struct Model {
@@ -12,7 +14,7 @@ pub struct Model {
     pub client_id: Uuid,
     pub contact_id: Option<Uuid>,
     pub job_id: Option<Uuid>,
-    pub communication_type: String,
+    pub communication_type: CommunicationType,
     pub subject: String,
     pub notes: Option<String>,
     pub communication_at: DateTimeUtc,

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{ContactMethod, ContactRole};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "client_contacts")]
 pub struct Model {
@@ -18,12 +20,12 @@ pub struct Model {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub mobile: Option<String>,
-    pub role: String,
+    pub role: ContactRole,
     pub is_primary: bool,
     pub is_billing: bool,
     pub is_technical: bool,
     pub is_active: bool,
-    pub preferred_contact_method: Option<String>,
+    pub preferred_contact_method: Option<ContactMethod>,
     pub do_not_contact: bool,
     pub linkedin_url: Option<String>,
     pub engagement_score: i32,

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{DocType, Visibility};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "client_documents")]
 pub struct Model {
@@ -14,11 +16,11 @@ pub struct Model {
     pub communication_id: Option<Uuid>,
     pub name: String,
     pub description: Option<String>,
-    pub doc_type: String,
+    pub doc_type: DocType,
     pub category: Option<String>,
     /// JSON array of lower-case labels.
     pub tags: Json,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub current_version_id: Option<Uuid>,
     /// The number of the current version (0 only transiently, inside the upload).
     pub current_version_no: i32,

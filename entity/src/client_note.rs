@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{NoteFormat, NotePriority, NoteStatus, NoteType};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "client_notes")]
 pub struct Model {
@@ -13,12 +15,12 @@ pub struct Model {
     pub contact_id: Option<Uuid>,
     pub title: String,
     pub body: String,
-    pub format: String,
-    pub note_type: String,
+    pub format: NoteFormat,
+    pub note_type: NoteType,
     /// JSON array of lower-case labels.
     pub tags: Json,
-    pub priority: String,
-    pub status: String,
+    pub priority: NotePriority,
+    pub status: NoteStatus,
     pub pinned: bool,
     pub author_id: Option<Uuid>,
     pub word_count: i32,

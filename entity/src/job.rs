@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{EmploymentType, JobStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "jobs")]
 pub struct Model {
@@ -12,8 +14,8 @@ pub struct Model {
     pub title: String,
     pub department: Option<String>,
     pub location: Option<String>,
-    pub employment_type: String,
-    pub status: String,
+    pub employment_type: EmploymentType,
+    pub status: JobStatus,
     pub openings: i32,
     pub opened_at: Option<DateTimeUtc>,
     pub filled_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::ApplicationStage;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_applications")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub job_id: Uuid,
     pub candidate_name: String,
     pub candidate_email: Option<String>,
-    pub stage: String,
+    pub stage: ApplicationStage,
     pub quality_score: Option<i32>,
     pub applied_at: DateTimeUtc,
     pub stage_changed_at: DateTimeUtc,

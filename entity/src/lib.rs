@@ -1,7 +1,9 @@
 //! SeaORM entities of clientgraph, one module per table.
 //!
-//! These are plain data mappings: no GraphQL derives (they would expose `tenant_id`)
-//! and no business rules; those live in the server crate's `service/` and `graphql/`.
+//! These are plain data mappings: no GraphQL derives on models (they would expose
+//! `tenant_id`) and no business rules; those live in the server crate's `service/` and
+//! `graphql/`. The stored enumerations ([`enums`]) are the one exception: each is both
+//! a SeaORM active enum and a GraphQL enum, so the database and the API spell it alike.
 
 pub mod api_key;
 pub mod audit_event;
@@ -16,6 +18,7 @@ pub mod client_job_assignment;
 pub mod client_note;
 pub mod client_tag;
 pub mod document_version;
+pub mod enums;
 pub mod event_outbox;
 pub mod job;
 pub mod job_application;

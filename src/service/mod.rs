@@ -11,7 +11,6 @@ pub mod clients;
 pub mod communications;
 pub mod contacts;
 pub mod documents;
-pub(crate) mod enums;
 pub mod feedback;
 pub mod insights;
 pub mod jobs;

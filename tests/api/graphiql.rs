@@ -122,3 +122,50 @@ async fn every_type_and_field_of_the_schema_has_a_description() {
     assert!(checked > 700, "checked only {checked} types and fields");
     assert!(missing.is_empty(), "undocumented: {missing:?}");
 }
+
+/// A stored enumeration is read as the enum it is (SeaORM active enums), so a field
+/// backed by a NOT NULL column is a non-null enum, never a nullable one.
+#[tokio::test]
+async fn stored_enumerations_are_non_null_enums() {
+    use clientgraph::auth::Role;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let expected = [
+        ("Client", "status"),
+        ("Address", "kind"),
+        ("Contact", "role"),
+        ("Note", "format"),
+        ("Note", "noteType"),
+        ("Note", "priority"),
+        ("Note", "status"),
+        ("Communication", "communicationType"),
+        ("Job", "employmentType"),
+        ("Job", "status"),
+        ("Application", "stage"),
+        ("Document", "docType"),
+        ("Document", "visibility"),
+    ];
+    for (ty, field) in expected {
+        let data = app
+            .ok_as(
+                &admin,
+                "query($t: String!) { __type(name: $t) { fields { name type { kind ofType { kind } } } } }",
+                json!({ "t": ty }),
+            )
+            .await;
+        let found = data["__type"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == field)
+            .unwrap_or_else(|| panic!("{ty}.{field} missing"))
+            .clone();
+        assert_eq!(
+            found["type"],
+            json!({ "kind": "NON_NULL", "ofType": { "kind": "ENUM" } }),
+            "{ty}.{field}"
+        );
+    }
+}

@@ -87,16 +87,16 @@ impl Client {
         self.0.phone.as_deref()
     }
     /// Active, inactive, on hold or archived.
-    async fn status(&self) -> Option<ClientStatus> {
-        ClientStatus::parse(&self.0.status)
+    async fn status(&self) -> ClientStatus {
+        self.0.status
     }
     /// Where the relationship stands (lead to churned).
     async fn stage(&self) -> Option<ClientStage> {
-        self.0.stage.as_deref().and_then(ClientStage::parse)
+        self.0.stage
     }
     /// The service tier.
     async fn tier(&self) -> Option<ClientTier> {
-        self.0.tier.as_deref().and_then(ClientTier::parse)
+        self.0.tier
     }
     /// Lower-case labels.
     async fn tags(&self) -> Vec<String> {
@@ -516,8 +516,8 @@ impl Address {
         ID(self.0.id.to_string())
     }
     /// What the address is for.
-    async fn kind(&self) -> Option<AddressKind> {
-        AddressKind::parse(&self.0.kind)
+    async fn kind(&self) -> AddressKind {
+        self.0.kind
     }
     /// Street and number, 1-200 characters.
     async fn line1(&self) -> &str {

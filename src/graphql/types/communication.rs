@@ -28,8 +28,8 @@ impl Communication {
         ID(self.0.id.to_string())
     }
     /// How it happened: email, call, meeting…
-    async fn communication_type(&self) -> Option<CommunicationType> {
-        CommunicationType::parse(&self.0.communication_type)
+    async fn communication_type(&self) -> CommunicationType {
+        self.0.communication_type
     }
     /// 1-300 characters.
     async fn subject(&self) -> &str {

@@ -62,8 +62,8 @@ impl Contact {
         self.0.mobile.as_deref()
     }
     /// The contact's part in the relationship.
-    async fn role(&self) -> Option<ContactRole> {
-        ContactRole::parse(&self.0.role)
+    async fn role(&self) -> ContactRole {
+        self.0.role
     }
     /// At most one active contact per client is primary.
     async fn is_primary(&self) -> bool {
@@ -83,10 +83,7 @@ impl Contact {
     }
     /// How the contact prefers to be reached.
     async fn preferred_contact_method(&self) -> Option<ContactMethod> {
-        self.0
-            .preferred_contact_method
-            .as_deref()
-            .and_then(ContactMethod::parse)
+        self.0.preferred_contact_method
     }
     /// The contact asked not to be contacted.
     async fn do_not_contact(&self) -> bool {

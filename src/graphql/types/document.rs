@@ -66,8 +66,8 @@ impl Document {
         self.0.description.as_deref()
     }
     /// What kind of document it is.
-    async fn doc_type(&self) -> Option<DocType> {
-        DocType::parse(&self.0.doc_type)
+    async fn doc_type(&self) -> DocType {
+        self.0.doc_type
     }
     /// A free label for grouping (e.g. "legal", "finance").
     async fn category(&self) -> Option<&str> {
@@ -78,8 +78,8 @@ impl Document {
         documents::tags(&self.0)
     }
     /// Who may see it: internal staff only, or shareable with the client.
-    async fn visibility(&self) -> Option<Visibility> {
-        Visibility::parse(&self.0.visibility)
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility
     }
     /// The version downloads get by default (the newest upload).
     async fn current_version(&self, ctx: &Context<'_>) -> Result<Option<DocumentVersion>> {

@@ -49,13 +49,13 @@ impl Job {
         self.0.location.as_deref()
     }
     /// Full-time, part-time, contract…
-    async fn employment_type(&self) -> Option<EmploymentType> {
-        EmploymentType::parse(&self.0.employment_type)
+    async fn employment_type(&self) -> EmploymentType {
+        self.0.employment_type
     }
     /// DRAFT → OPEN | CLOSED; OPEN → ON_HOLD | FILLED | CLOSED; ON_HOLD → OPEN | CLOSED;
     /// FILLED → OPEN | CLOSED; CLOSED is final.
-    async fn status(&self) -> Option<JobStatus> {
-        JobStatus::parse(&self.0.status)
+    async fn status(&self) -> JobStatus {
+        self.0.status
     }
     /// How many people the job hires; the hire reaching it marks an OPEN job FILLED.
     async fn openings(&self) -> i32 {
@@ -184,8 +184,8 @@ impl Application {
         self.0.candidate_email.as_deref()
     }
     /// Where the application is in the pipeline.
-    async fn stage(&self) -> Option<ApplicationStage> {
-        ApplicationStage::parse(&self.0.stage)
+    async fn stage(&self) -> ApplicationStage {
+        self.0.stage
     }
     /// 0-100.
     async fn quality_score(&self) -> Option<i32> {

@@ -34,24 +34,24 @@ impl Note {
         &self.0.body
     }
     /// How the body is written (plain text or Markdown).
-    async fn format(&self) -> Option<NoteFormat> {
-        NoteFormat::parse(&self.0.format)
+    async fn format(&self) -> NoteFormat {
+        self.0.format
     }
     /// What the note records (meeting, call…).
-    async fn note_type(&self) -> Option<NoteType> {
-        NoteType::parse(&self.0.note_type)
+    async fn note_type(&self) -> NoteType {
+        self.0.note_type
     }
     /// Lower-case labels.
     async fn tags(&self) -> Vec<String> {
         notes::tags(&self.0)
     }
     /// How much the note matters.
-    async fn priority(&self) -> Option<NotePriority> {
-        NotePriority::parse(&self.0.priority)
+    async fn priority(&self) -> NotePriority {
+        self.0.priority
     }
     /// Where the note is in its life (draft to archived).
-    async fn status(&self) -> Option<NoteStatus> {
-        NoteStatus::parse(&self.0.status)
+    async fn status(&self) -> NoteStatus {
+        self.0.status
     }
     /// Pinned notes come first with `orderBy: PINNED_FIRST`.
     async fn pinned(&self) -> bool {

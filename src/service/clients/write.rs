@@ -137,9 +137,9 @@ fn write_draft(model: &mut client::ActiveModel, d: &ClientDraft, code: &str) {
     model.website_domain = Set(d.website.as_deref().and_then(website_domain));
     model.email = Set(d.email.clone());
     model.phone = Set(d.phone.clone());
-    model.status = Set(d.status().as_str().to_owned());
-    model.stage = Set(d.stage.map(|s| s.as_str().to_owned()));
-    model.tier = Set(d.tier.map(|t| t.as_str().to_owned()));
+    model.status = Set(d.status());
+    model.stage = Set(d.stage);
+    model.tier = Set(d.tier);
     model.account_manager_id = Set(d.account_manager_id);
     model.parent_client_id = Set(d.parent_client_id);
     model.tags = Set(json!(d.tags));
@@ -286,7 +286,7 @@ pub async fn create_in(
         t.insert(client_address::ActiveModel {
             id: Set(Uuid::now_v7()),
             client_id: Set(id),
-            kind: Set(address.kind.as_str().to_owned()),
+            kind: Set(address.kind),
             line1: Set(address.line1),
             line2: Set(address.line2),
             city: Set(address.city),
@@ -460,36 +460,36 @@ pub async fn lifecycle_in(t: Writer<'_>, id: Uuid, step: Lifecycle) -> AppResult
                 FieldChanges::new().set("deletedAt", None::<chrono::DateTime<Utc>>, Some(now)),
             )
         }
-        Lifecycle::Deactivate { .. } if current.status == ClientStatus::Inactive.as_str() => {
+        Lifecycle::Deactivate { .. } if current.status == ClientStatus::Inactive => {
             return Err(AppError::Conflict(format!(
                 "client {} is already inactive",
                 current.client_code
             )));
         }
         Lifecycle::Deactivate { reason } => {
-            model.status = Set(ClientStatus::Inactive.as_str().to_owned());
+            model.status = Set(ClientStatus::Inactive);
             model.deactivated_at = Set(Some(now));
             model.deactivation_reason = Set(Some(reason.clone()));
             (
                 "client.deactivated",
                 FieldChanges::new()
-                    .set("status", &current.status, ClientStatus::Inactive.as_str())
+                    .set("status", current.status, ClientStatus::Inactive)
                     .set("deactivationReason", &current.deactivation_reason, reason),
             )
         }
-        Lifecycle::Reactivate if current.status != ClientStatus::Inactive.as_str() => {
+        Lifecycle::Reactivate if current.status != ClientStatus::Inactive => {
             return Err(AppError::Conflict(format!(
                 "client {} is not inactive",
                 current.client_code
             )));
         }
         Lifecycle::Reactivate => {
-            model.status = Set(ClientStatus::Active.as_str().to_owned());
+            model.status = Set(ClientStatus::Active);
             model.deactivated_at = Set(None);
             model.deactivation_reason = Set(None);
             (
                 "client.reactivated",
-                FieldChanges::new().set("status", &current.status, ClientStatus::Active.as_str()),
+                FieldChanges::new().set("status", current.status, ClientStatus::Active),
             )
         }
     };

@@ -14,7 +14,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, FieldChanges, Recorded};
-use super::enums::stored_enum;
 use super::kernel::Patch;
 use super::kernel::check_contact_of_client as check_contact;
 use super::kernel::live_client;
@@ -22,19 +21,7 @@ use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::store::Writer;
-
-stored_enum!(
-    /// How the exchange happened.
-    CommunicationType {
-        Email => "EMAIL",
-        Call => "CALL",
-        /// In person.
-        Meeting => "MEETING",
-        Video => "VIDEO",
-        Chat => "CHAT",
-        Other => "OTHER",
-    }
-);
+pub use entity::enums::CommunicationType;
 
 /// Most participants of one communication.
 const MAX_PARTICIPANTS: usize = 50;
@@ -72,7 +59,7 @@ fn participants(list: Vec<String>) -> AppResult<serde_json::Value> {
 
 fn apply(m: &mut client_communication::Model, patch: CommunicationPatch) -> AppResult<()> {
     if let Some(v) = patch.communication_type {
-        m.communication_type = v.as_str().to_owned();
+        m.communication_type = v;
     }
     if let Some(v) = patch.subject {
         m.subject = validate::text("subject", &v, 1, 300)?;
@@ -258,7 +245,8 @@ pub async fn log(
                 client_id,
                 contact_id: None,
                 job_id: None,
-                communication_type: String::new(),
+                // Replaced by the required `communicationType` (checked above).
+                communication_type: CommunicationType::Other,
                 subject: String::new(),
                 notes: None,
                 communication_at: now,

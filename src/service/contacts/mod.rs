@@ -19,34 +19,12 @@ use super::change::{self, FieldChanges, Recorded};
 use super::kernel::Patch;
 use crate::service::store::Writer;
 // Locking the live client row serialises primary-flag moves on one client.
-use super::enums::stored_enum;
 use super::kernel::locked_live_client as lock_client;
 use super::kernel::search_text;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-
-stored_enum!(
-    /// The contact's part in the client's decisions.
-    ContactRole {
-        DecisionMaker => "DECISION_MAKER",
-        Influencer => "INFLUENCER",
-        Gatekeeper => "GATEKEEPER",
-        EndUser => "END_USER",
-        /// The default.
-        Other => "OTHER",
-    }
-);
-
-stored_enum!(
-    /// How the contact prefers to be reached.
-    ContactMethod {
-        Email => "EMAIL",
-        Phone => "PHONE",
-        Mobile => "MOBILE",
-        Any => "ANY",
-    }
-);
+pub use entity::enums::{ContactMethod, ContactRole};
 
 /// What the caller sent for a contact (creation: `Keep` means "not given").
 #[derive(Debug, Clone, Default)]
@@ -122,12 +100,12 @@ fn apply(model: &mut client_contact::Model, patch: ContactPatch) -> AppResult<()
         ));
     }
     if let Some(role) = patch.role {
-        model.role = role.as_str().to_owned();
+        model.role = role;
     }
     match patch.preferred_contact_method {
         Patch::Keep => {}
         Patch::Clear => model.preferred_contact_method = None,
-        Patch::Set(m) => model.preferred_contact_method = Some(m.as_str().to_owned()),
+        Patch::Set(m) => model.preferred_contact_method = Some(m),
     }
     model.is_billing = patch.is_billing.unwrap_or(model.is_billing);
     model.is_technical = patch.is_technical.unwrap_or(model.is_technical);
@@ -244,7 +222,7 @@ pub(crate) async fn add_in(
         email: None,
         phone: None,
         mobile: None,
-        role: ContactRole::Other.as_str().to_owned(),
+        role: ContactRole::Other,
         is_primary: primary,
         is_billing: false,
         is_technical: false,

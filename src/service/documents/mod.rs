@@ -23,7 +23,6 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::change::{self, FieldChanges, Recorded};
-use super::enums::stored_enum;
 use super::kernel::Patch;
 use super::kernel::check_contact_of_client as check_contact;
 use super::kernel::live_client;
@@ -34,35 +33,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::store::Writer;
 use crate::storage::{self, ByteStream, Storage};
 use content::Inspected;
-
-stored_enum!(
-    /// What a document is.
-    DocType {
-        Contract => "CONTRACT",
-        Proposal => "PROPOSAL",
-        Invoice => "INVOICE",
-        Report => "REPORT",
-        Presentation => "PRESENTATION",
-        /// The client's logo: an image of at most the logo size limit (2 MB by default).
-        Logo => "LOGO",
-        /// The default for documents attached to a communication.
-        Attachment => "ATTACHMENT",
-        /// The default otherwise.
-        Other => "OTHER",
-    }
-);
-
-stored_enum!(
-    /// Who in the tenant sees a document.
-    Visibility {
-        /// Its uploader and admins only.
-        Private => "PRIVATE",
-        /// The team (for now: everyone with `documents:read`, as teams do not exist yet).
-        Team => "TEAM",
-        /// Everyone with `documents:read` (the default).
-        Tenant => "TENANT",
-    }
-);
+pub use entity::enums::{DocType, Visibility};
 
 /// The file store and the upload limits, shared by every request.
 #[derive(Clone)]
@@ -100,14 +71,14 @@ fn apply(m: &mut client_document::Model, patch: DocumentPatch) -> AppResult<()> 
     }
     validate::optional_text(patch.description, &mut m.description, "description", 5000)?;
     if let Some(t) = patch.doc_type {
-        m.doc_type = t.as_str().to_owned();
+        m.doc_type = t;
     }
     validate::optional_text(patch.category, &mut m.category, "category", 100)?;
     if let Some(tags) = patch.tags {
         m.tags = json!(normalize_tags(tags)?);
     }
     if let Some(v) = patch.visibility {
-        m.visibility = v.as_str().to_owned();
+        m.visibility = v;
     }
     patch.contact_id.apply_to(&mut m.contact_id);
     patch.communication_id.apply_to(&mut m.communication_id);
@@ -342,10 +313,10 @@ pub async fn upload(
         communication_id: None,
         name: content::sanitize_filename(&incoming.filename),
         description: None,
-        doc_type: default_type.as_str().to_owned(),
+        doc_type: default_type,
         category: None,
         tags: json!([]),
-        visibility: Visibility::Tenant.as_str().to_owned(),
+        visibility: Visibility::Tenant,
         current_version_id: None,
         current_version_no: 1,
         retention_until: None,
@@ -358,7 +329,7 @@ pub async fn upload(
     };
     // Input errors are reported before a byte is stored.
     apply(&mut model, patch)?;
-    let logo = model.doc_type == DocType::Logo.as_str();
+    let logo = model.doc_type == DocType::Logo;
     let (key, inspected, filename) = store_file(files, scope, incoming, logo).await?;
     let version = new_version(scope, model.id, 1, key.clone(), &inspected, filename, None);
     model.current_version_id = Some(version.id);
@@ -392,7 +363,7 @@ pub async fn upload_version(
 ) -> AppResult<(client_document::Model, document_version::Model)> {
     let change_note = check_change_note(change_note)?;
     let current = read::get(db, scope, document_id).await?;
-    let logo = current.doc_type == DocType::Logo.as_str();
+    let logo = current.doc_type == DocType::Logo;
     let (key, inspected, filename) = store_file(files, scope, incoming, logo).await?;
     let stored = key.clone();
     let write = db.write(scope, move |t| {
@@ -450,7 +421,7 @@ pub async fn update(
             if next.communication_id != current.communication_id {
                 check_communication(t, next.client_id, next.communication_id).await?;
             }
-            let logo = DocType::Logo.as_str();
+            let logo = DocType::Logo;
             if next.doc_type == logo && current.doc_type != logo {
                 check_logo_file(t, &current, logo_limit).await?;
             }

@@ -12,23 +12,9 @@ use super::{JobStatus, locked as locked_job, save as save_job, transition};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::change::{FieldChanges, Recorded};
-use crate::service::enums::stored_enum;
 use crate::service::store::Writer;
 use crate::service::{TenantScope, validate};
-
-stored_enum!(
-    /// Where a candidate is in a job's pipeline.
-    ApplicationStage {
-        /// The default.
-        Applied => "APPLIED",
-        Screened => "SCREENED",
-        Shortlisted => "SHORTLISTED",
-        Interviewed => "INTERVIEWED",
-        Offered => "OFFERED",
-        Hired => "HIRED",
-        Rejected => "REJECTED",
-    }
-);
+pub use entity::enums::ApplicationStage;
 
 /// A new application.
 #[derive(Debug, Clone, Default)]
@@ -75,13 +61,10 @@ pub async fn add(
     db.write(scope, move |t| {
         Box::pin(async move {
             let job = locked_job(t, job_id).await?;
-            if matches!(
-                JobStatus::parse(&job.status),
-                Some(JobStatus::Filled | JobStatus::Closed)
-            ) {
+            if matches!(job.status, JobStatus::Filled | JobStatus::Closed) {
                 return Err(AppError::Conflict(format!(
                     "a {} job takes no more applications",
-                    job.status
+                    job.status.as_str()
                 )));
             }
             let now = Utc::now();
@@ -91,7 +74,7 @@ pub async fn add(
                     job_id: Set(job_id),
                     candidate_name: Set(name),
                     candidate_email: Set(email),
-                    stage: Set(ApplicationStage::Applied.as_str().to_owned()),
+                    stage: Set(ApplicationStage::Applied),
                     quality_score: Set(input.quality_score),
                     applied_at: Set(now),
                     stage_changed_at: Set(now),
@@ -104,7 +87,7 @@ pub async fn add(
                 .await?;
             let changes = FieldChanges::new()
                 .initial("candidateName", &created.candidate_name)
-                .initial("stage", &created.stage);
+                .initial("stage", created.stage);
             t.record_of("application.added", &created, changes).await?;
             Ok(created)
         })
@@ -143,7 +126,7 @@ pub async fn move_to(
                 .one(t.conn())
                 .await?
                 .ok_or(AppError::NotFound("application"))?;
-            if current.stage == stage.as_str() {
+            if current.stage == stage {
                 return Ok(current);
             }
             // A job with all its openings filled takes no further hire (reopen it, or
@@ -157,16 +140,16 @@ pub async fn move_to(
             }
             let now = Utc::now();
             let mut row: application::ActiveModel = current.clone().into();
-            row.stage = Set(stage.as_str().to_owned());
+            row.stage = Set(stage);
             row.stage_changed_at = Set(now);
             row.hired_at = Set((stage == ApplicationStage::Hired).then_some(now));
             row.version = Set(current.version + 1);
             row.updated_at = Set(now);
             let moved = t.update(row).await?;
-            let changes = FieldChanges::new().set("stage", &current.stage, &moved.stage);
+            let changes = FieldChanges::new().set("stage", current.stage, moved.stage);
             t.record_of("application.moved", &moved, changes).await?;
             if stage == ApplicationStage::Hired
-                && JobStatus::parse(&job.status) == Some(JobStatus::Open)
+                && job.status == JobStatus::Open
                 && hires(t, job.id).await? >= job.openings as u64
             {
                 let mut filled = job.clone();

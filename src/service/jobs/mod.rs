@@ -18,50 +18,23 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::change::{self, FieldChanges, Recorded};
-use super::enums::stored_enum;
 use super::kernel::Patch;
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::store::Writer;
+pub use entity::enums::{EmploymentType, JobStatus};
 
-stored_enum!(
-    /// Where a job is in its life.
-    JobStatus {
-        /// Being written; not yet recruiting (the default).
-        Draft => "DRAFT",
-        Open => "OPEN",
-        OnHold => "ON_HOLD",
-        Filled => "FILLED",
-        /// Final.
-        Closed => "CLOSED",
-    }
-);
-
-stored_enum!(
-    /// The kind of contract.
-    EmploymentType {
-        /// The default.
-        FullTime => "FULL_TIME",
-        PartTime => "PART_TIME",
-        Contract => "CONTRACT",
-        Temporary => "TEMPORARY",
-        Internship => "INTERNSHIP",
-    }
-);
-
-impl JobStatus {
-    /// Whether a job may move from `self` to `next`.
-    pub fn may_become(self, next: JobStatus) -> bool {
-        use JobStatus::*;
-        matches!(
-            (self, next),
-            (Draft, Open | Closed)
-                | (Open, OnHold | Filled | Closed)
-                | (OnHold, Open | Closed)
-                | (Filled, Open | Closed)
-        )
-    }
+/// Whether a job may move from `from` to `next`.
+pub fn may_become(from: JobStatus, next: JobStatus) -> bool {
+    use JobStatus::*;
+    matches!(
+        (from, next),
+        (Draft, Open | Closed)
+            | (Open, OnHold | Filled | Closed)
+            | (OnHold, Open | Closed)
+            | (Filled, Open | Closed)
+    )
 }
 
 /// What the caller sent for a job (creation: `None` means "not given").
@@ -83,7 +56,7 @@ fn apply(m: &mut job::Model, patch: JobPatch) -> AppResult<()> {
     validate::optional_text(patch.department, &mut m.department, "department", 100)?;
     validate::optional_text(patch.location, &mut m.location, "location", 200)?;
     if let Some(kind) = patch.employment_type {
-        m.employment_type = kind.as_str().to_owned();
+        m.employment_type = kind;
     }
     if let Some(openings) = patch.openings {
         if !(1..=1000).contains(&openings) {
@@ -102,11 +75,11 @@ fn apply(m: &mut job::Model, patch: JobPatch) -> AppResult<()> {
 
 /// Moves `m` to `next` (no-op when already there), stamping the status time.
 pub(crate) fn transition(m: &mut job::Model, next: JobStatus) -> AppResult<()> {
-    let current = JobStatus::parse(&m.status).unwrap_or(JobStatus::Draft);
+    let current = m.status;
     if current == next {
         return Ok(());
     }
-    if !current.may_become(next) {
+    if !may_become(current, next) {
         return Err(AppError::Conflict(format!(
             "a {} job cannot become {}",
             current.as_str(),
@@ -123,7 +96,7 @@ pub(crate) fn transition(m: &mut job::Model, next: JobStatus) -> AppResult<()> {
         JobStatus::Closed => m.closed_at = Some(now),
         JobStatus::Draft | JobStatus::OnHold => {}
     }
-    m.status = next.as_str().to_owned();
+    m.status = next;
     Ok(())
 }
 
@@ -160,7 +133,7 @@ pub(crate) async fn locked(t: Writer<'_>, id: Uuid) -> AppResult<job::Model> {
 }
 
 fn is_open(m: &job::Model) -> bool {
-    JobStatus::parse(&m.status) == Some(JobStatus::Open)
+    m.status == JobStatus::Open
 }
 
 /// Adds `delta` to the client's `open_jobs_count`. Callers hold the job's lock, so the
@@ -211,8 +184,8 @@ pub async fn create(db: &Db, scope: &TenantScope, patch: JobPatch) -> AppResult<
                 title: String::new(),
                 department: None,
                 location: None,
-                employment_type: EmploymentType::FullTime.as_str().to_owned(),
-                status: JobStatus::Draft.as_str().to_owned(),
+                employment_type: EmploymentType::FullTime,
+                status: JobStatus::Draft,
                 openings: 1,
                 opened_at: None,
                 filled_at: None,
@@ -256,6 +229,7 @@ pub async fn update(
 #[cfg(test)]
 mod tests {
     use super::JobStatus::*;
+    use super::may_become;
 
     #[test]
     fn the_status_machine_allows_exactly_these_moves() {
@@ -274,7 +248,7 @@ mod tests {
         for from in all {
             for to in all {
                 assert_eq!(
-                    from.may_become(to),
+                    may_become(from, to),
                     allowed.contains(&(from, to)),
                     "{from:?} → {to:?}"
                 );

@@ -12,55 +12,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::change::Recorded;
-use super::enums::stored_enum;
 use super::kernel::child::{self, ChildOfClient, Events, SoftDeleted};
 use super::kernel::{Patch, check_contact_of_client, live_client, normalize_tags};
 use super::{TenantScope, validate};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-
-stored_enum!(
-    /// How a note's body is written.
-    NoteFormat {
-        /// The default.
-        Plain => "PLAIN",
-        Markdown => "MARKDOWN",
-    }
-);
-
-stored_enum!(
-    /// What a note records.
-    NoteType {
-        Meeting => "MEETING",
-        Call => "CALL",
-        Email => "EMAIL",
-        Task => "TASK",
-        FollowUp => "FOLLOW_UP",
-        /// The default.
-        General => "GENERAL",
-    }
-);
-
-stored_enum!(
-    /// How much a note matters.
-    NotePriority {
-        Low => "LOW",
-        /// The default.
-        Normal => "NORMAL",
-        High => "HIGH",
-    }
-);
-
-stored_enum!(
-    /// Where a note is in its life.
-    NoteStatus {
-        Draft => "DRAFT",
-        /// The default.
-        Active => "ACTIVE",
-        Completed => "COMPLETED",
-        Archived => "ARCHIVED",
-    }
-);
+pub use entity::enums::{NoteFormat, NotePriority, NoteStatus, NoteType};
 
 /// Longest note body, in characters.
 pub const MAX_BODY_CHARS: usize = 100_000;
@@ -106,19 +63,19 @@ fn apply(m: &mut client_note::Model, patch: NotePatch) -> AppResult<()> {
     }
     m.word_count = word_count(&m.body);
     if let Some(v) = patch.format {
-        m.format = v.as_str().to_owned();
+        m.format = v;
     }
     if let Some(v) = patch.note_type {
-        m.note_type = v.as_str().to_owned();
+        m.note_type = v;
     }
     if let Some(tags) = patch.tags {
         m.tags = json!(normalize_tags(tags)?);
     }
     if let Some(v) = patch.priority {
-        m.priority = v.as_str().to_owned();
+        m.priority = v;
     }
     if let Some(v) = patch.status {
-        m.status = v.as_str().to_owned();
+        m.status = v;
     }
     if let Some(v) = patch.pinned {
         m.pinned = v;
@@ -208,11 +165,11 @@ pub async fn create(
                 contact_id: None,
                 title: String::new(),
                 body: String::new(),
-                format: NoteFormat::Plain.as_str().to_owned(),
-                note_type: NoteType::General.as_str().to_owned(),
+                format: NoteFormat::Plain,
+                note_type: NoteType::General,
                 tags: json!([]),
-                priority: NotePriority::Normal.as_str().to_owned(),
-                status: NoteStatus::Active.as_str().to_owned(),
+                priority: NotePriority::Normal,
+                status: NoteStatus::Active,
                 pinned: false,
                 author_id: t.scope().actor().id,
                 word_count: 0,
