@@ -45,7 +45,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     if db.system("benchmark data").conn().get_database_backend() != DbBackend::Postgres {
         bail!("the dashboard benchmark runs on PostgreSQL (DATABASE_URL=postgres://…)");
     }
-    super::seed_tenant(db, TENANT, 1000).await?;
+    super::list::seed_tenant(db, TENANT, 1000).await?;
     let tenant = tenants::by_slug(db, TENANT).await?;
     let big = big_client(db, tenant.id).await?;
     let run = |sql: &'static str| {
@@ -140,7 +140,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    super::percentile(sorted, p)
+    super::list::percentile(sorted, p)
 }
 
 /// Measures the big client's dashboard over HTTP.

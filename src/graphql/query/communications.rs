@@ -11,7 +11,9 @@ use crate::graphql::context::{self, parse_id};
 use crate::graphql::guards::require;
 use crate::graphql::types::{Communication, CommunicationConnectionFields};
 use crate::service::communications::CommunicationType;
-use crate::service::communications::read::{self, CommunicationFilter};
+use crate::service::communications::read::CommunicationFilter;
+use crate::service::kernel::child;
+use entity::client_communication;
 
 /// Narrows a communication list; every condition given must hold.
 #[derive(InputObject, Default, Clone)]
@@ -76,7 +78,8 @@ impl CommunicationsQuery {
     async fn communication(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Communication>> {
         let id = parse_id("id", &id)?;
         Ok(Some(Communication(
-            read::get(context::db(ctx)?, context::scope(ctx)?, id).await?,
+            child::get::<client_communication::Entity>(context::db(ctx)?, context::scope(ctx)?, id)
+                .await?,
         )))
     }
 
@@ -96,8 +99,13 @@ impl CommunicationsQuery {
         let mut filter = filter.unwrap_or_default().into_service()?;
         filter.client_id = client_id.map(|id| parse_id("clientId", &id)).transpose()?;
         let has_previous = page.after.is_some();
-        let (rows, has_next) =
-            read::list(context::db(ctx)?, context::scope(ctx)?, &filter, &page).await?;
+        let (rows, has_next) = child::list::<client_communication::Entity>(
+            context::db(ctx)?,
+            context::scope(ctx)?,
+            &filter,
+            &page,
+        )
+        .await?;
         Ok(from_rows(
             rows,
             has_previous,

@@ -14,8 +14,9 @@ use crate::graphql::guards::require;
 use crate::graphql::loaders::{
     ClientLoader, CommunicationsOfClient, ContactLoader, JobLoader, UserLoader,
 };
-use crate::service::communications::read::{self, CommunicationFilter};
+use crate::service::communications::read::CommunicationFilter;
 use crate::service::communications::{self, CommunicationType};
+use crate::service::kernel::child;
 
 /// One exchange with a client: an email, call, meeting, video call, chat…
 pub struct Communication(pub client_communication::Model);
@@ -136,7 +137,12 @@ impl CommunicationConnectionFields {
                 total,
             } => nested_total::<CommunicationsOfClient>(ctx, *client_id, filter, *total).await,
             CommunicationConnectionFields::All { filter } => {
-                Ok(read::count(context::db(ctx)?, context::scope(ctx)?, filter).await?)
+                Ok(child::count::<client_communication::Entity>(
+                    context::db(ctx)?,
+                    context::scope(ctx)?,
+                    filter,
+                )
+                .await?)
             }
         }
     }

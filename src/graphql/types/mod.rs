@@ -1,6 +1,7 @@
 //! GraphQL output types. Each wraps a model and exposes chosen fields (never
 //! `tenant_id`, password hashes or secret hashes).
 
+mod address;
 mod api_key;
 mod audit_event;
 mod client;
@@ -20,11 +21,10 @@ mod viewer;
 /// feedback trend periods, API keys): the first ones in their documented order.
 pub const MAX_LISTED: usize = 100;
 
+pub use address::Address;
 pub use api_key::{ApiKey, CreatedApiKey};
 pub use audit_event::{AuditEvent, AuditEventConnectionFields};
-pub use client::{
-    Address, Client, ClientConnectionFields, ClientSummary, FeedbackFilterInput, StatusCount,
-};
+pub use client::{Client, ClientConnectionFields, ClientSummary, FeedbackFilterInput, StatusCount};
 pub use communication::{Communication, CommunicationConnectionFields};
 pub use contact::{Contact, ContactConnectionFields};
 pub use document::{

@@ -13,9 +13,10 @@ use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::change::{self, FieldChanges, Recorded};
+use super::change::Recorded;
 use super::kernel::Patch;
 use super::kernel::check_contact_of_client as check_contact;
+use super::kernel::child::{self, ChildOfClient};
 use super::kernel::live_client;
 use super::{TenantScope, validate};
 use crate::db::Db;
@@ -108,20 +109,31 @@ fn apply(m: &mut client_communication::Model, patch: CommunicationPatch) -> AppR
     Ok(())
 }
 
-fn fields(m: &client_communication::Model) -> Vec<(&'static str, serde_json::Value)> {
-    vec![
-        ("communicationType", json!(m.communication_type)),
-        ("subject", json!(m.subject)),
-        ("notes", json!(m.notes)),
-        ("communicationAt", json!(m.communication_at)),
-        ("participants", m.participants.clone()),
-        ("contactId", json!(m.contact_id)),
-        ("jobId", json!(m.job_id)),
-        ("isImportant", json!(m.is_important)),
-        ("followUpRequired", json!(m.follow_up_required)),
-        ("followUpOn", json!(m.follow_up_on)),
-        ("followUpDoneAt", json!(m.follow_up_done_at)),
-    ]
+impl ChildOfClient for client_communication::Entity {
+    const NAME: &'static str = "communication";
+    const CREATED: &'static str = "communication.logged";
+    const UPDATED: &'static str = "communication.updated";
+    const CLIENT_ID: client_communication::Column = client_communication::Column::ClientId;
+
+    fn client_id(m: &client_communication::Model) -> Uuid {
+        m.client_id
+    }
+
+    fn fields(m: &client_communication::Model) -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("communicationType", json!(m.communication_type)),
+            ("subject", json!(m.subject)),
+            ("notes", json!(m.notes)),
+            ("communicationAt", json!(m.communication_at)),
+            ("participants", m.participants.clone()),
+            ("contactId", json!(m.contact_id)),
+            ("jobId", json!(m.job_id)),
+            ("isImportant", json!(m.is_important)),
+            ("followUpRequired", json!(m.follow_up_required)),
+            ("followUpOn", json!(m.follow_up_on)),
+            ("followUpDoneAt", json!(m.follow_up_done_at)),
+        ]
+    }
 }
 
 impl Recorded for client_communication::Model {
@@ -187,27 +199,17 @@ async fn save(
     current: Option<&client_communication::Model>,
     next: client_communication::Model,
 ) -> AppResult<client_communication::Model> {
-    let changes;
     let saved = match current {
-        None => {
-            changes = FieldChanges::created(fields(&next));
-            let active: client_communication::ActiveModel = next.into();
-            t.insert(active).await?
-        }
+        None => child::create::<client_communication::Entity>(t, next).await?,
         Some(current) => {
-            let Some((saved, changed)) = t.update_versioned(current, next, fields).await? else {
-                return Ok(current.clone());
-            };
-            changes = changed;
+            let saved =
+                child::save::<client_communication::Entity>(t, current.clone(), next).await?;
+            if saved.version == current.version {
+                return Ok(saved); // nothing changed, nothing to refresh
+            }
             saved
         }
     };
-    let action = if current.is_some() {
-        "communication.updated"
-    } else {
-        "communication.logged"
-    };
-    t.record_of(action, &saved, changes).await?;
     let touched = [current.and_then(|c| c.contact_id), saved.contact_id];
     for (i, contact) in touched.iter().enumerate() {
         if let Some(id) = contact
@@ -281,16 +283,8 @@ async fn change_with(
 ) -> AppResult<client_communication::Model> {
     db.write(scope, move |t| {
         Box::pin(async move {
-            let current = t
-                .by_id::<client_communication::Entity>(id)
-                .lock_exclusive()
-                .one(t.conn())
-                .await?
-                .ok_or(AppError::NotFound("communication"))?;
-            live_client(t, current.client_id)
-                .await
-                .map_err(|e| e.not_found_as("communication"))?;
-            change::expect_version("communication", current.version, expected_version)?;
+            let current =
+                child::locked::<client_communication::Entity>(t, id, expected_version).await?;
             let mut next = current.clone();
             apply(&mut next, patch)?;
             edit(&mut next)?;

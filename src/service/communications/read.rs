@@ -1,21 +1,16 @@
-//! Reading communications, newest first: per-client pages (one statement for a page of
-//! clients, see [`nested`]), counts, and the cross-client list (e.g. follow-ups due).
-
-use std::collections::HashMap;
+//! How communication lists are filtered (follow-ups due or open, importance, contact,
+//! time) and walked, newest first; per-client pages, counts and the cross-client list
+//! are the kernel's ([`child`](crate::service::kernel::child)).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::client_communication::{self, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
-use sea_orm::{Condition, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{Condition, DbBackend, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::CommunicationType;
-use crate::db::Db;
-use crate::error::{AppError, AppResult};
-use crate::service::TenantScope;
-use crate::service::nested::{self, ChildPage, NestedPage};
-use crate::service::store::{PerParent, Tenant};
+use crate::service::kernel::child::ChildList;
 
 /// Narrows a communication list; every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,96 +77,38 @@ pub(crate) fn conditions(f: &CommunicationFilter) -> Condition {
     all
 }
 
-/// The cursor of a communication (newest first).
-pub fn cursor(m: &client_communication::Model) -> String {
-    nested::encode_cursor(&(m.communication_at, m.id))
-}
+/// What a communication's cursor holds: its time and id (newest first).
+#[derive(Serialize, Deserialize)]
+pub struct CursorKey(DateTime<Utc>, Uuid);
 
-fn after_condition(cursor: &str) -> AppResult<Condition> {
-    let (at, id): (DateTime<Utc>, Uuid) = nested::decode_cursor(cursor)?;
-    Ok(nested::after(vec![
-        (col(Column::CommunicationAt), Order::Desc, at.into()),
-        (col(Column::Id), Order::Desc, id.into()),
-    ]))
-}
+impl ChildList for client_communication::Entity {
+    type Filter = CommunicationFilter;
+    type Query = CommunicationFilter;
+    type CursorKey = CursorKey;
 
-/// One page of communications for each of `client_ids`, in one statement.
-pub async fn pages_by_client(
-    db: &Db,
-    scope: &TenantScope,
-    client_ids: &[Uuid],
-    filter: &CommunicationFilter,
-    page: &NestedPage,
-) -> AppResult<HashMap<Uuid, ChildPage<client_communication::Model>>> {
-    let t = db.read(scope);
-    let mut conditions = conditions(filter);
-    if let Some(after) = &page.after {
-        conditions = conditions.add(after_condition(after)?);
+    fn conditions(_backend: DbBackend, filter: &CommunicationFilter) -> Condition {
+        conditions(filter)
     }
-    let spec = PerParent::<client_communication::Entity> {
-        parent: Column::ClientId,
-        conditions,
-        order_by: "communication_at DESC, id DESC".into(),
-    };
-    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
-        .await
-}
 
-/// How many communications match, for each of `client_ids`, in one statement.
-pub async fn counts_by_client(
-    db: &Db,
-    scope: &TenantScope,
-    client_ids: &[Uuid],
-    filter: &CommunicationFilter,
-) -> AppResult<HashMap<Uuid, u64>> {
-    let t = db.read(scope);
-    let conditions = conditions(filter);
-    t.counts::<client_communication::Entity>(Column::ClientId, conditions, client_ids)
-        .await
-}
-
-/// A communication of a live client.
-pub async fn get(db: &Db, scope: &TenantScope, id: Uuid) -> AppResult<client_communication::Model> {
-    let t = db.read(scope);
-    t.by_id::<client_communication::Entity>(id)
-        .filter(t.client_is_live(col(Column::ClientId)))
-        .one(t.conn())
-        .await?
-        .ok_or(AppError::NotFound("communication"))
-}
-
-fn listed(t: Tenant<'_>, filter: &CommunicationFilter) -> Condition {
-    conditions(filter).add(t.client_is_live(col(Column::ClientId)))
-}
-
-/// Communications across the tenant's live clients, newest first.
-pub async fn list(
-    db: &Db,
-    scope: &TenantScope,
-    filter: &CommunicationFilter,
-    page: &NestedPage,
-) -> AppResult<(Vec<(String, client_communication::Model)>, bool)> {
-    let t = db.read(scope);
-    let mut select = t
-        .select::<client_communication::Entity>()
-        .filter(listed(t, filter));
-    if let Some(after) = &page.after {
-        select = select.filter(after_condition(after)?);
+    fn filter(query: &CommunicationFilter) -> &CommunicationFilter {
+        query
     }
-    let rows = select
-        .order_by_desc(Column::CommunicationAt)
-        .order_by_desc(Column::Id)
-        .limit(page.first as u64 + 1)
-        .all(t.conn())
-        .await?;
-    Ok(nested::cut(rows, page.first, cursor))
-}
 
-/// How many communications across live clients match.
-pub async fn count(db: &Db, scope: &TenantScope, filter: &CommunicationFilter) -> AppResult<u64> {
-    let t = db.read(scope);
-    Ok(t.select::<client_communication::Entity>()
-        .filter(listed(t, filter))
-        .count(t.conn())
-        .await?)
+    fn keys(_query: &CommunicationFilter) -> Vec<(Column, Order)> {
+        vec![
+            (Column::CommunicationAt, Order::Desc),
+            (Column::Id, Order::Desc),
+        ]
+    }
+
+    fn cursor_key(m: &client_communication::Model) -> CursorKey {
+        CursorKey(m.communication_at, m.id)
+    }
+
+    fn key_value(CursorKey(at, id): &CursorKey, column: Column) -> Value {
+        match column {
+            Column::CommunicationAt => (*at).into(),
+            _ => (*id).into(),
+        }
+    }
 }

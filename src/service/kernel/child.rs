@@ -1,5 +1,5 @@
 //! The kernel of a client's child aggregate: a versioned row that belongs to one client
-//! (notes today; the MSP entities next). An aggregate says what it is — its table's
+//! (notes and communications today; the MSP entities next). An aggregate says what it is — its table's
 //! client and liveness columns, its name, its events, the fields its change record
 //! compares, and how its lists are filtered, ordered and cursored ([`ChildOfClient`],
 //! [`SoftDeleted`], [`ChildList`]) — and gets from here, tenant-bound through the store:
@@ -32,15 +32,6 @@ use crate::service::change::{self, FieldChanges, Recorded, Versioned};
 use crate::service::nested::{self, ChildPage, NestedPage};
 use crate::service::store::{Conn, PerParent, Tenant, TenantOwned, Writer};
 
-/// The domain events of a child aggregate (`<entity>.<verb>`; the catalog webhooks and
-/// subscriptions offer).
-pub struct Events {
-    pub created: &'static str,
-    pub updated: &'static str,
-    pub deleted: &'static str,
-    pub restored: &'static str,
-}
-
 /// A versioned row that belongs to one client.
 pub trait ChildOfClient:
     TenantOwned<
@@ -51,7 +42,11 @@ pub trait ChildOfClient:
 {
     /// What NOT_FOUND and version conflicts name (`note`).
     const NAME: &'static str;
-    const EVENTS: Events;
+    /// The domain event of a creation (`<entity>.<verb>`, as webhooks and subscriptions
+    /// name it).
+    const CREATED: &'static str;
+    /// The domain event of a change.
+    const UPDATED: &'static str;
     /// The column naming the client.
     const CLIENT_ID: Self::Column;
 
@@ -70,6 +65,10 @@ pub trait ChildOfClient:
 /// A child aggregate whose deletion is soft: `deleted_at` hides the row until restored.
 pub trait SoftDeleted: ChildOfClient {
     const DELETED_AT: Self::Column;
+    /// The domain event of a deletion.
+    const DELETED: &'static str;
+    /// The domain event of a restoration.
+    const RESTORED: &'static str;
 
     fn deleted_at(row: &mut Self::Model) -> &mut Option<DateTime<Utc>>;
 }
@@ -134,7 +133,7 @@ pub async fn locked<E: ChildOfClient>(
 pub async fn create<E: ChildOfClient>(t: Writer<'_>, row: E::Model) -> AppResult<E::Model> {
     let changes = FieldChanges::created(E::fields(&row));
     let created = t.insert(row).await?;
-    t.record_of(E::EVENTS.created, &created, changes).await?;
+    t.record_of(E::CREATED, &created, changes).await?;
     Ok(created)
 }
 
@@ -148,7 +147,7 @@ pub async fn save<E: ChildOfClient>(
     match t.update_versioned(&current, next, E::fields).await? {
         None => Ok(current),
         Some((saved, changes)) => {
-            t.record_of(E::EVENTS.updated, &saved, changes).await?;
+            t.record_of(E::UPDATED, &saved, changes).await?;
             Ok(saved)
         }
     }
@@ -165,7 +164,7 @@ pub async fn soft_delete<E: SoftDeleted>(
             let current = locked::<E>(t, id, None).await?;
             let deleted = set_deleted::<E>(t, current, Some(Utc::now())).await?;
             let changes = FieldChanges::new().set("deleted", false, true);
-            t.record_of(E::EVENTS.deleted, &deleted, changes).await?;
+            t.record_of(E::DELETED, &deleted, changes).await?;
             Ok(deleted)
         })
     })
@@ -190,7 +189,7 @@ pub async fn restore<E: SoftDeleted>(
                 .ok_or(AppError::NotFound(E::NAME))?;
             let restored = set_deleted::<E>(t, deleted, None).await?;
             let changes = FieldChanges::new().set("deleted", true, false);
-            t.record_of(E::EVENTS.restored, &restored, changes).await?;
+            t.record_of(E::RESTORED, &restored, changes).await?;
             Ok(restored)
         })
     })

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::change::Recorded;
-use super::kernel::child::{self, ChildOfClient, Events, SoftDeleted};
+use super::kernel::child::{self, ChildOfClient, SoftDeleted};
 use super::kernel::{Patch, check_contact_of_client, live_client, normalize_tags};
 use super::{TenantScope, validate};
 use crate::db::Db;
@@ -101,12 +101,8 @@ impl Recorded for client_note::Model {
 
 impl ChildOfClient for client_note::Entity {
     const NAME: &'static str = "note";
-    const EVENTS: Events = Events {
-        created: "note.created",
-        updated: "note.updated",
-        deleted: "note.deleted",
-        restored: "note.restored",
-    };
+    const CREATED: &'static str = "note.created";
+    const UPDATED: &'static str = "note.updated";
     const CLIENT_ID: client_note::Column = client_note::Column::ClientId;
 
     fn client_id(m: &client_note::Model) -> Uuid {
@@ -135,6 +131,8 @@ impl ChildOfClient for client_note::Entity {
 
 impl SoftDeleted for client_note::Entity {
     const DELETED_AT: client_note::Column = client_note::Column::DeletedAt;
+    const DELETED: &'static str = "note.deleted";
+    const RESTORED: &'static str = "note.restored";
 
     fn deleted_at(m: &mut client_note::Model) -> &mut Option<DateTime<Utc>> {
         &mut m.deleted_at
