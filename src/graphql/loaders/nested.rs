@@ -222,8 +222,8 @@ nested_list!(
 nested_list!(
     /// `Client.feedback`, newest first.
     FeedbackOfClient,
-    feedback::pages_by_client,
-    feedback::counts_by_client,
+    child::pages_by_client::<entity::client_feedback::Entity>,
+    child::counts_by_client::<entity::client_feedback::Entity>,
     feedback::FeedbackFilter,
     client_feedback::Model,
     |filter| filter

@@ -14,16 +14,14 @@ use uuid::Uuid;
 
 use super::TenantScope;
 use super::change::{FieldChanges, Recorded};
+use super::kernel::child::ChildOfClient;
 use super::kernel::live_client;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::service::store::Writer;
 
 pub(crate) use read::conditions;
-pub use read::{
-    Averages, FeedbackFilter, PeriodSummary, Summary, counts_by_client, cursor, pages_by_client,
-    summaries,
-};
+pub use read::{Averages, FeedbackFilter, PeriodSummary, Summary, summaries};
 
 /// The ratings and text of a submission (creation: every rating required).
 #[derive(Debug, Clone, Default)]
@@ -120,21 +118,32 @@ fn apply(m: &mut feedback::Model, patch: FeedbackPatch) -> AppResult<()> {
     Ok(())
 }
 
-fn fields(m: &feedback::Model) -> Vec<(&'static str, serde_json::Value)> {
-    vec![
-        ("period", json!(m.period)),
-        ("feedbackOn", json!(m.feedback_on)),
-        ("responsivenessRating", json!(m.responsiveness_rating)),
-        ("communicationRating", json!(m.communication_rating)),
-        (
-            "requirementsClarityRating",
-            json!(m.requirements_clarity_rating),
-        ),
-        ("decisionSpeedRating", json!(m.decision_speed_rating)),
-        ("overallSatisfaction", json!(m.overall_satisfaction)),
-        ("writtenFeedback", json!(m.written_feedback)),
-        ("isFinalized", json!(m.is_finalized)),
-    ]
+impl ChildOfClient for feedback::Entity {
+    const NAME: &'static str = "feedback";
+    const CREATED: &'static str = "feedback.submitted";
+    const UPDATED: &'static str = "feedback.updated";
+    const CLIENT_ID: feedback::Column = feedback::Column::ClientId;
+
+    fn client_id(m: &feedback::Model) -> Uuid {
+        m.client_id
+    }
+
+    fn fields(m: &feedback::Model) -> Vec<(&'static str, serde_json::Value)> {
+        vec![
+            ("period", json!(m.period)),
+            ("feedbackOn", json!(m.feedback_on)),
+            ("responsivenessRating", json!(m.responsiveness_rating)),
+            ("communicationRating", json!(m.communication_rating)),
+            (
+                "requirementsClarityRating",
+                json!(m.requirements_clarity_rating),
+            ),
+            ("decisionSpeedRating", json!(m.decision_speed_rating)),
+            ("overallSatisfaction", json!(m.overall_satisfaction)),
+            ("writtenFeedback", json!(m.written_feedback)),
+            ("isFinalized", json!(m.is_finalized)),
+        ]
+    }
 }
 
 async fn save(
@@ -146,12 +155,15 @@ async fn save(
     let changes;
     let saved = match current {
         None => {
-            changes = FieldChanges::created(fields(&next));
+            changes = FieldChanges::created(feedback::Entity::fields(&next));
             let active: feedback::ActiveModel = next.into();
             t.insert(active).await?
         }
         Some(current) => {
-            let Some((saved, changed)) = t.update_versioned(current, next, fields).await? else {
+            let Some((saved, changed)) = t
+                .update_versioned(current, next, feedback::Entity::fields)
+                .await?
+            else {
                 return Ok(current.clone());
             };
             changes = changed;

@@ -1,18 +1,18 @@
-//! Reading feedback: the filter, per-client pages and counts, and the summaries
-//! (averages per rating, trend per period), each batched across a page of clients.
+//! Reading feedback: the filter and order its per-client pages and counts take from the
+//! kernel ([`child`](crate::service::kernel::child)), and the summaries (averages per
+//! rating, trend per period), each batched across a page of clients.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::client_feedback::{self as feedback, Column};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, DbBackend, QueryFilter, QueryOrder, QuerySelect, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::super::TenantScope;
-use super::super::nested::{self, ChildPage, NestedPage};
-use super::super::store::PerParent;
+use super::super::kernel::child::ChildList;
 use crate::db::Db;
 use crate::error::AppResult;
 
@@ -48,47 +48,38 @@ pub(crate) fn conditions(f: &FeedbackFilter) -> Condition {
     all
 }
 
-/// The cursor of a feedback row (newest first).
-pub fn cursor(m: &feedback::Model) -> String {
-    nested::encode_cursor(&(m.feedback_on, m.id))
-}
+/// What a feedback cursor holds: its day and id (newest first).
+#[derive(Serialize, Deserialize)]
+pub struct CursorKey(NaiveDate, Uuid);
 
-/// One page of feedback, newest first, for each of `client_ids`, in one statement.
-pub async fn pages_by_client(
-    db: &Db,
-    scope: &TenantScope,
-    client_ids: &[Uuid],
-    filter: &FeedbackFilter,
-    page: &NestedPage,
-) -> AppResult<HashMap<Uuid, ChildPage<feedback::Model>>> {
-    let t = db.read(scope);
-    let mut conditions = conditions(filter);
-    if let Some(after) = &page.after {
-        let (day, id): (NaiveDate, Uuid) = nested::decode_cursor(after)?;
-        conditions = conditions.add(nested::after(vec![
-            (col(Column::FeedbackOn), Order::Desc, day.into()),
-            (col(Column::Id), Order::Desc, id.into()),
-        ]));
+/// Per-client pages and counts of feedback come from the kernel.
+impl ChildList for feedback::Entity {
+    type Filter = FeedbackFilter;
+    type Query = FeedbackFilter;
+    type CursorKey = CursorKey;
+
+    fn conditions(_backend: DbBackend, filter: &FeedbackFilter) -> Condition {
+        conditions(filter)
     }
-    let spec = PerParent::<feedback::Entity> {
-        parent: Column::ClientId,
-        conditions,
-        order_by: "feedback_on DESC, id DESC".into(),
-    };
-    t.pages(spec, client_ids, page, |m| m.client_id, cursor)
-        .await
-}
 
-/// How many feedback rows match, for each of `client_ids`.
-pub async fn counts_by_client(
-    db: &Db,
-    scope: &TenantScope,
-    client_ids: &[Uuid],
-    filter: &FeedbackFilter,
-) -> AppResult<HashMap<Uuid, u64>> {
-    let t = db.read(scope);
-    t.counts::<feedback::Entity>(Column::ClientId, conditions(filter), client_ids)
-        .await
+    fn filter(query: &FeedbackFilter) -> &FeedbackFilter {
+        query
+    }
+
+    fn keys(_query: &FeedbackFilter) -> Vec<(Column, Order)> {
+        vec![(Column::FeedbackOn, Order::Desc), (Column::Id, Order::Desc)]
+    }
+
+    fn cursor_key(m: &feedback::Model) -> CursorKey {
+        CursorKey(m.feedback_on, m.id)
+    }
+
+    fn key_value(CursorKey(day, id): &CursorKey, column: Column) -> Value {
+        match column {
+            Column::FeedbackOn => (*day).into(),
+            _ => (*id).into(),
+        }
+    }
 }
 
 /// Average ratings of a set of submissions.
