@@ -16,12 +16,16 @@ use super::super::kernel::Patch;
 use super::super::kernel::check_contact_of_client as check_contact;
 use super::super::kernel::live_client;
 use super::super::{TenantScope, validate};
+use super::content::{self, Inspected};
+use super::read;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::storage::{self, ByteStream};
-use content::Inspected;
 
-use super::*;
+use super::{
+    DocType, DocumentPatch, FileSettings, IncomingFile, Visibility, apply, check_communication,
+    fields, locked_document,
+};
 
 /// Checks the file against the limits and its type, then writes it to the store under
 /// a fresh key, taking its sha256 as it streams (one read of the file). Returns the key
