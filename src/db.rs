@@ -25,6 +25,17 @@ use crate::error::{AppError, AppResult};
 use crate::service::TenantScope;
 use crate::service::store::{System, Tenant, Writer};
 
+tokio::task_local! {
+    /// Set for the server's background tasks (the event relay): their statements are
+    /// not requests', so they stay out of the statement count and the recording.
+    static BACKGROUND: bool;
+}
+
+/// Runs `work` as background work (see [`Db::statement_count`]).
+pub async fn in_background<F: Future>(work: F) -> F::Output {
+    BACKGROUND.scope(true, work).await
+}
+
 /// How long a SQLite connection waits for a lock held by another process.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -47,6 +58,9 @@ pub struct Db {
     /// holds the process-wide write lock, so this is how long one tenant's write can
     /// make every other tenant's writes wait.
     write_budget: Duration,
+    /// Signalled after each committed tenant write: the event relay's wake-up in this
+    /// process (a stored permit, so a commit made while the relay is busy is not lost).
+    commits: Arc<tokio::sync::Notify>,
 }
 
 /// The default write budget on SQLite, where a write holds the process-wide write lock:
@@ -111,6 +125,9 @@ impl Db {
         let recorded: Arc<StatementLog> = Arc::default();
         let recorder = Arc::clone(&recorded);
         conn.set_metric_callback(move |info| {
+            if BACKGROUND.try_with(|b| *b).unwrap_or(false) {
+                return;
+            }
             counter.fetch_add(1, Ordering::Relaxed);
             recorder.push(|| info.statement.to_string());
         });
@@ -127,6 +144,7 @@ impl Db {
             recorded,
             write_gate,
             write_budget,
+            commits: Arc::default(),
         })
     }
 
@@ -214,7 +232,17 @@ impl Db {
         let _writer = self.writer_turn().await;
         let txn = self.begin().await?;
         let outcome = self.within_budget(body(Tenant::bind(&txn, &scope))).await;
-        Self::finish(txn, commit, outcome).await
+        let result = Self::finish(txn, commit, outcome).await;
+        if commit && result.is_ok() {
+            self.commits.notify_one();
+        }
+        result
+    }
+
+    /// Completes after a tenant write commits in this process (at once when one did
+    /// since the last call).
+    pub async fn committed(&self) {
+        self.commits.notified().await;
     }
 
     /// A write transaction without a tenant: [`System::write`] only.

@@ -17,9 +17,12 @@ use crate::auth::{Authenticator, JwtKeys};
 use crate::config::Config;
 use crate::crypto::FieldCipher;
 use crate::db::Db;
+use crate::events::EventBus;
+use crate::events::relay::{Relay, RelaySettings};
 use crate::graphql::DownloadLinks;
-use crate::graphql::{SchemaSettings, build_schemas};
+use crate::graphql::{SchemaSettings, Services, build_schemas};
 use crate::http::serve::ConnectionLimits;
+use crate::http::ws::{Sockets, WsSettings};
 use crate::http::{AppState, HttpSettings, router};
 use crate::service::documents::FileSettings;
 use crate::service::insights::analytics;
@@ -33,6 +36,12 @@ pub struct Application {
     cipher: FieldCipher,
     files: FileSettings,
     limits: ConnectionLimits,
+    /// This instance's view of the event stream.
+    bus: Arc<EventBus>,
+    /// The open WebSocket connections (closed 1001 at shutdown).
+    sockets: Sockets,
+    /// How the event relay runs; `None` when it is off in this process.
+    relay: Option<RelaySettings>,
     /// Between runs of the daily analytics task; `None` when it is off.
     analytics_interval: Option<Duration>,
 }
@@ -81,17 +90,20 @@ impl Application {
             logo_max_bytes: config.logo_max_bytes,
         };
         let cipher = FieldCipher::from_config(config.encryption_keys.as_ref(), auth.environment)?;
-        let schemas = build_schemas(
-            &SchemaSettings::from(&config),
-            db.clone(),
+        let bus = Arc::new(EventBus::default());
+        let services = Services {
+            db: db.clone(),
             sessions,
-            cipher.clone(),
-            DownloadLinks {
+            cipher: cipher.clone(),
+            links: DownloadLinks {
                 signer: signer.clone(),
                 ttl: chrono::Duration::seconds(config.download_url_ttl_secs),
             },
-            files.clone(),
-        );
+            files: files.clone(),
+            bus: Arc::clone(&bus),
+        };
+        let schemas = build_schemas(&SchemaSettings::from(&config), &services);
+        let sockets = Sockets::new(WsSettings::from(&config));
         let state = AppState {
             schemas,
             authenticator: Authenticator::new(jwt, db.clone()),
@@ -99,6 +111,8 @@ impl Application {
             db: db.clone(),
             storage,
             settings: Arc::new(HttpSettings::from(&config)),
+            bus: Arc::clone(&bus),
+            sockets: sockets.clone(),
         };
         let router = router(state, &config)?;
         let listener = TcpListener::bind(config.listen)
@@ -115,6 +129,19 @@ impl Application {
                 max_connections: config.max_connections,
                 grace: Duration::from_secs(config.shutdown_grace_secs),
             },
+            bus,
+            sockets,
+            relay: config.events.relay.then(|| RelaySettings {
+                poll: config.events.poll(),
+                listen_url: config.database_url.starts_with("postgres").then(|| {
+                    config
+                        .events
+                        .listen_url
+                        .clone()
+                        .unwrap_or_else(|| config.database_url.clone())
+                }),
+                retention: config.events.retention(),
+            }),
             analytics_interval: (config.analytics_interval_secs > 0)
                 .then(|| Duration::from_secs(config.analytics_interval_secs)),
         })
@@ -157,7 +184,21 @@ impl Application {
         let _analytics = self
             .analytics_interval
             .map(|every| AbortOnDrop(analytics::spawn_daily(self.db.clone(), every)));
-        crate::http::serve::serve(self.listener, self.router, self.limits, signal).await
+        let _relay = self
+            .relay
+            .map(|settings| Relay::spawn(self.db.clone(), Arc::clone(&self.bus), settings, None));
+        let sockets = self.sockets.clone();
+        let grace = self.limits.grace;
+        let signal = async move {
+            signal.await;
+            // WebSockets are no longer hyper's connections: they are told to close
+            // (1001, after what is queued) and waited for below.
+            sockets.shut_down();
+        };
+        let served =
+            crate::http::serve::serve(self.listener, self.router, self.limits, signal).await;
+        self.sockets.closed(grace).await;
+        served
     }
 }
 

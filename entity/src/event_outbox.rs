@@ -15,6 +15,10 @@ pub struct Model {
     pub payload: Json,
     pub created_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,
+    /// The position in the event stream, assigned in commit order when published.
+    pub seq: Option<i64>,
+    /// The client the event belongs to (the client itself, or a child's client).
+    pub client_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261122_000007_create_feedback;
 mod m20261122_000008_create_client_analytics;
 mod m20261123_000009_create_documents;
 mod m20261202_000010_tenant_keys;
+mod m20261202_000011_events;
 
 /// The ordered list of migrations of clientgraph.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_client_analytics::Migration),
             Box::new(m20261123_000009_create_documents::Migration),
             Box::new(m20261202_000010_tenant_keys::Migration),
+            Box::new(m20261202_000011_events::Migration),
         ]
     }
 }

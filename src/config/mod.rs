@@ -4,6 +4,7 @@
 //! Every field is documented here and in the README; adding a setting means adding it
 //! in both places. Defaults are chosen so `clientgraph serve` works with no settings.
 
+mod events;
 mod values;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args};
 
+pub use events::EventSettings;
 pub use values::{
     AuthSettings, DEFAULT_DATABASE_URL, Environment, Exposure, LogFormat, MIN_JWT_SECRET_LEN,
     Secret, StorageKind, StorageSettings,
@@ -204,6 +206,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub files: StorageSettings,
+
+    #[command(flatten)]
+    pub events: EventSettings,
 }
 
 impl Config {

@@ -63,7 +63,7 @@ fn attach_with(
         db: db.clone(),
         scope: scope.clone(),
         hub,
-        made: Mutex::new(HashMap::new()),
+        made: Arc::default(),
     };
     request.data(auth.clone()).data(loaders).data(scope)
 }
@@ -75,10 +75,32 @@ pub struct Loaders {
     db: Db,
     scope: TenantScope,
     hub: Arc<Hub>,
-    made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    made: Arc<Mutex<MadeLoaders>>,
+}
+
+type MadeLoaders = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
+
+/// Forgets what a request's loaders answered (see [`Loaders::cache`]).
+#[derive(Clone)]
+pub struct LoaderCache(Arc<Mutex<MadeLoaders>>);
+
+impl LoaderCache {
+    /// Drops every loader made so far, with its answers: the next load reads afresh.
+    pub fn forget(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
 }
 
 impl Loaders {
+    /// A handle on the answers cached by these loaders. A subscription lives for many
+    /// events; it forgets before each so every event is resolved from current rows.
+    pub fn cache(&self) -> LoaderCache {
+        LoaderCache(Arc::clone(&self.made))
+    }
+
     /// The request's loader of kind `L`, made on first use.
     pub fn get<L: MakeLoader>(&self) -> Arc<Batcher<L>> {
         let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);

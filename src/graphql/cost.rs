@@ -33,6 +33,11 @@ pub const LIST_BOUNDS: &[(&str, &str, u64)] = &[
     ),
     ("ClientSummary", "byStatus", 4),
     (
+        "ClientEvent",
+        "changedFields",
+        crate::graphql::subscription::MAX_CHANGED_FIELDS as u64,
+    ),
+    (
         "Communication",
         "attachments",
         crate::graphql::types::MAX_LISTED as u64,
@@ -60,7 +65,7 @@ const INTROSPECTION_COST: u64 = 1_000;
 /// The cost of `operation` against `model`.
 pub fn of_operation(model: &SchemaModel, operation: &Operation<'_>) -> u64 {
     let walker = Walker { model, operation };
-    let root = model.root(operation.is_mutation());
+    let root = model.root(operation.definition.ty);
     walker.set_cost(
         root,
         &[&operation.definition.selection_set.node],

@@ -28,7 +28,7 @@ pub const YEARS: std::ops::RangeInclusive<i64> = 1900..=2200;
 /// Refuses the first over-long input list, or date out of [`YEARS`], of `operation`,
 /// naming where it is.
 pub fn check(model: &SchemaModel, operation: &Operation<'_>) -> Result<(), ServerError> {
-    let root = model.root(operation.is_mutation());
+    let root = model.root(operation.definition.ty);
     check_sets(
         model,
         operation,

@@ -18,10 +18,11 @@ pub mod normalize;
 pub mod query;
 mod schema;
 pub mod selection;
+pub mod subscription;
 pub mod types;
 
 pub use context::RequestContext;
 pub use limits::QueryLimits;
 pub use schema::{
-    AppSchema, DownloadLinks, SchemaSettings, Schemas, build_schema, build_schemas, sdl,
+    AppSchema, DownloadLinks, SchemaSettings, Schemas, Services, build_schema, build_schemas, sdl,
 };

@@ -6,6 +6,7 @@
 //! interfaces or unions, so every selection's type is known statically: a fragment's
 //! type condition always names the type it is spread into.
 
+use async_graphql::parser::types::OperationType;
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
@@ -19,6 +20,7 @@ pub struct SchemaModel {
     inputs: HashMap<String, HashMap<String, Type>>,
     query: String,
     mutation: String,
+    subscription: String,
 }
 
 /// One object type's fields.
@@ -62,6 +64,7 @@ impl SchemaModel {
         let mut model = SchemaModel {
             query: "Query".to_owned(),
             mutation: "Mutation".to_owned(),
+            subscription: "Subscription".to_owned(),
             ..SchemaModel::default()
         };
         for definition in document.definitions {
@@ -72,6 +75,9 @@ impl SchemaModel {
                     }
                     if let Some(mutation) = &schema.node.mutation {
                         model.mutation = mutation.node.to_string();
+                    }
+                    if let Some(subscription) = &schema.node.subscription {
+                        model.subscription = subscription.node.to_string();
                     }
                 }
                 TypeSystemDefinition::Type(ty) => {
@@ -137,12 +143,12 @@ impl SchemaModel {
         MODEL.get_or_init(Self::of_schema)
     }
 
-    /// The root type of queries or mutations.
-    pub fn root(&self, mutation: bool) -> &str {
-        if mutation {
-            &self.mutation
-        } else {
-            &self.query
+    /// The root type of an operation type.
+    pub fn root(&self, ty: OperationType) -> &str {
+        match ty {
+            OperationType::Query => &self.query,
+            OperationType::Mutation => &self.mutation,
+            OperationType::Subscription => &self.subscription,
         }
     }
 

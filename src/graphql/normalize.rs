@@ -25,7 +25,7 @@ pub fn response_data(
     errors: &[ServerError],
     data: &mut Value,
 ) {
-    let root = model.root(operation.is_mutation());
+    let root = model.root(operation.definition.ty);
     if matches!(data, Value::Null) {
         // Every root field failed: the root object itself is never null.
         *data = Value::Object(IndexMap::new());

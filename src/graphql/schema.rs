@@ -2,19 +2,21 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 
 use crate::config::{Config, Exposure};
 use crate::crypto::FieldCipher;
 use crate::db::Db;
+use crate::events::EventBus;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::mutation::MutationRoot;
 use crate::graphql::query::QueryRoot;
+use crate::graphql::subscription::SubscriptionRoot;
 use crate::service::documents::FileSettings;
 use crate::service::sessions::Sessions;
 
 /// The executable schema of clientgraph.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema-level limits, taken from [`Config`].
 #[derive(Debug, Clone)]
@@ -41,11 +43,11 @@ impl From<&Config> for SchemaSettings {
     }
 }
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
 }
 
@@ -68,52 +70,43 @@ impl Schemas {
     }
 }
 
+/// What every resolver may reach, process-wide. Per-request data (credentials, tenant
+/// scope, DataLoaders) is attached to each request by the HTTP handler (see
+/// `context::attach`), never to the schema.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub sessions: Arc<Sessions>,
+    pub cipher: FieldCipher,
+    pub links: DownloadLinks,
+    pub files: FileSettings,
+    /// This instance's view of the event stream (subscriptions).
+    pub bus: Arc<EventBus>,
+}
+
 /// Both schemas (see [`Schemas`]).
-pub fn build_schemas(
-    settings: &SchemaSettings,
-    db: Db,
-    sessions: Arc<Sessions>,
-    cipher: FieldCipher,
-    links: DownloadLinks,
-    files: FileSettings,
-) -> Schemas {
-    let build = |authenticated: bool| {
-        build_schema(
-            settings,
-            authenticated,
-            db.clone(),
-            sessions.clone(),
-            cipher.clone(),
-            links.clone(),
-            files.clone(),
-        )
-    };
+pub fn build_schemas(settings: &SchemaSettings, services: &Services) -> Schemas {
     Schemas {
-        authenticated: build(true),
-        anonymous: build(false),
+        authenticated: build_schema(settings, true, services),
+        anonymous: build_schema(settings, false, services),
     }
 }
 
-/// The schema the server executes for authenticated or anonymous callers. `db` and
-/// `sessions` are process-wide; per-request data (credentials, tenant scope,
-/// DataLoaders) is attached to each request by the HTTP handler (see
-/// `context::attach`), never to the schema.
+/// The schema the server executes for authenticated or anonymous callers.
 pub fn build_schema(
     settings: &SchemaSettings,
     authenticated: bool,
-    db: Db,
-    sessions: Arc<Sessions>,
-    cipher: FieldCipher,
-    links: DownloadLinks,
-    files: FileSettings,
+    services: &Services,
 ) -> AppSchema {
+    let services = services.clone();
     let mut builder = builder()
         .limit_depth(settings.max_depth)
-        .data(db)
-        .data(sessions)
-        .data(cipher)
-        .data(links)
-        .data(files);
+        .data(services.db)
+        .data(services.sessions)
+        .data(services.cipher)
+        .data(services.links)
+        .data(services.files)
+        .data(services.bus);
     if !settings.introspection.allows(authenticated) {
         builder = builder.disable_introspection();
     }

@@ -37,6 +37,7 @@ mod multipart;
 pub mod request_id;
 mod response;
 pub mod serve;
+pub mod ws;
 
 pub use response::graphql_error_body;
 
@@ -92,6 +93,10 @@ pub struct AppState {
     /// The document file store.
     pub storage: crate::storage::Storage,
     pub settings: Arc<HttpSettings>,
+    /// This instance's view of the event stream (revocations reach open sockets).
+    pub bus: Arc<crate::events::EventBus>,
+    /// The open WebSocket connections.
+    pub sockets: ws::Sockets,
 }
 
 /// The complete router of the server (refused when the CORS settings are unsafe).

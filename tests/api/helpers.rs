@@ -160,6 +160,42 @@ pub async fn spawn_app_on(
 }
 
 impl TestApp {
+    /// Waits until the relay has published every event written so far, and its
+    /// followers have had a moment to hand them out.
+    pub async fn events_published(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let row = self
+                .db
+                .system("test: is the outbox drained?")
+                .conn()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    self.db.system("test").conn().get_database_backend(),
+                    "SELECT COUNT(*) AS n FROM event_outbox WHERE seq IS NULL",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let pending: i64 = row.try_get("", "n").unwrap();
+            if pending == 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pending} events never published"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    /// Sends the shutdown signal now (as SIGTERM would).
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

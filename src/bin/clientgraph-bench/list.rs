@@ -10,7 +10,9 @@ use clientgraph::auth::{AuthContext, JwtKeys, Principal, Role};
 use clientgraph::config::Environment;
 use clientgraph::crypto::FieldCipher;
 use clientgraph::db::Db;
-use clientgraph::graphql::{DownloadLinks, RequestContext, SchemaSettings, build_schema, context};
+use clientgraph::graphql::{
+    DownloadLinks, RequestContext, SchemaSettings, Services, build_schema, context,
+};
 use clientgraph::service::TenantScope;
 use clientgraph::service::clients::read::{self, ClientQuery, Window};
 use clientgraph::service::clients::{ClientStatus, ClientTier};
@@ -188,19 +190,19 @@ pub(crate) fn in_process(
         signer: clientgraph::auth::signed::UrlSigner::new(b"bench"),
         ttl: chrono::Duration::minutes(5),
     };
-    let schema = build_schema(
-        &SchemaSettings::from(config),
-        true,
-        db.clone(),
+    let services = Services {
+        db: db.clone(),
         sessions,
         cipher,
         links,
-        clientgraph::service::documents::FileSettings {
+        files: clientgraph::service::documents::FileSettings {
             storage: clientgraph::storage::from_config(&config.files)?,
             max_file_bytes: config.upload_max_file_bytes,
             logo_max_bytes: config.logo_max_bytes,
         },
-    );
+        bus: Default::default(),
+    };
+    let schema = build_schema(&SchemaSettings::from(config), true, &services);
     let auth = AuthContext {
         tenant_id,
         principal: Principal::User {

@@ -210,7 +210,7 @@ pub(super) fn wants_cost(request: &async_graphql::Request) -> bool {
 /// are about the request the client sent.
 /// Messages are also capped (see [`super::super::response::cap_message`]): parse and validation
 /// errors quote the client's input, which must not come back a hundred kilobytes long.
-pub(super) fn ensure_error_codes(response: &mut async_graphql::Response) {
+pub(crate) fn ensure_error_codes(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
         super::super::response::cap_message(&mut error.message);
         let extensions = error

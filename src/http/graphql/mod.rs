@@ -2,6 +2,7 @@
 //! - `POST /graphql` with `application/json` runs any operation (batches bounded);
 //! - `GET /graphql?query=…` runs queries only (mutations → 405 with `Allow: POST`),
 //!   and without a query a browser gets GraphiQL;
+//! - `GET /graphql` with `Upgrade: websocket` speaks `graphql-transport-ws` (see `ws`);
 //! - POSTs a browser form could send cross-site (`text/plain`, urlencoded, multipart or
 //!   no `Content-Type`) are refused unless they carry a preflight header (CSRF);
 //! - the body is read under a size limit (413 PAYLOAD_TOO_LARGE);
@@ -12,13 +13,14 @@
 
 mod execute;
 
+pub(crate) use execute::ensure_error_codes;
 use execute::{authenticate, execute, unauthorized};
 
 use async_graphql::BatchRequest;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use serde::Deserialize;
@@ -271,9 +273,20 @@ impl GetParams {
 pub async fn get_graphql(
     State(state): State<AppState>,
     ClientMeta(context): ClientMeta,
-    headers: HeaderMap,
-    uri: Uri,
+    request: axum::extract::Request,
 ) -> Response {
+    if super::ws::is_upgrade(request.headers()) {
+        use axum::extract::FromRequestParts;
+        use axum::response::IntoResponse;
+        let (mut parts, _) = request.into_parts();
+        return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state)
+            .await
+        {
+            Ok(upgrade) => super::ws::upgrade(upgrade, state, context, &parts.headers),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let (headers, uri) = (request.headers().clone(), request.uri().clone());
     let parsed = Query::<GetParams>::try_from_uri(&uri)
         .map_err(|err| format!("invalid GraphQL GET request: {}", err.body_text()))
         .and_then(|Query(params)| params.into_request());

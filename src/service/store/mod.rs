@@ -18,6 +18,7 @@
 //! and `db.rs`, no file names `EntityTrait`, `ActiveModelTrait`, `ModelTrait`,
 //! `ConnectionTrait`, raw statements or `TenantScope::system`.
 
+mod events;
 mod nested;
 mod record;
 mod system;
@@ -27,7 +28,7 @@ use entity::{
     api_key, audit_event, client, client_address, client_analytics, client_communication,
     client_contact, client_document, client_feedback, client_job_assignment, client_note,
     client_tag, document_version, event_outbox, job, job_application, refresh_token, revoked_token,
-    user,
+    user, webhook, webhook_attempt, webhook_delivery,
 };
 use sea_orm::sea_query::{
     Expr, ExprTrait, IntoIden, OnConflict, Query, SelectStatement, SimpleExpr,
@@ -40,6 +41,7 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
+pub use events::EVENTS_CHANNEL;
 pub use nested::PerParent;
 pub use system::{System, SystemTxn};
 
@@ -81,6 +83,9 @@ tenant_owned!(
     client_feedback,
     client_document,
     document_version,
+    webhook,
+    webhook_delivery,
+    webhook_attempt,
 );
 
 /// What a [`Tenant`] runs its statements on: the pool or a transaction.

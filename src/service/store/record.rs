@@ -18,6 +18,16 @@ impl<C: Conn> Tenant<'_, C> {
     /// the change itself. Secrets never enter a record.
     pub async fn record(&self, change: Change) -> AppResult<()> {
         let now = Utc::now();
+        // The client an event belongs to: the client itself, or the `clientId` every
+        // child's payload names (per-client subscriptions filter on it).
+        let client_id = match change.entity_type {
+            "client" => change.entity_id,
+            _ => change
+                .payload
+                .get("clientId")
+                .and_then(|id| id.as_str())
+                .and_then(|id| Uuid::parse_str(id).ok()),
+        };
         let payload = json!({
             "type": change.action,
             "entityType": change.entity_type,
@@ -26,6 +36,9 @@ impl<C: Conn> Tenant<'_, C> {
             "actorKind": self.scope.actor().kind.as_str(),
             "at": now,
             "data": change.payload,
+            // Field-level changes (`{from, to}`; secrets only as `{changed: true}`):
+            // subscribers and webhooks see the ones their permissions allow.
+            "changes": change.changes.clone().into_value(),
         });
         let (event_type, entity_type, entity_id) =
             (change.action, change.entity_type, change.entity_id);
@@ -38,6 +51,8 @@ impl<C: Conn> Tenant<'_, C> {
             payload: Set(payload),
             created_at: Set(now),
             published_at: Set(None),
+            seq: Set(None),
+            client_id: Set(client_id),
             ..Default::default()
         })
         .await?;
