@@ -11,18 +11,22 @@ use clap::builder::BoolishValueParser;
 pub struct EventSettings {
     /// Run the event relay in this process (publisher, follower, webhook worker). Off,
     /// subscriptions on this instance receive nothing and webhooks are not sent.
-    #[arg(long, env = "CLIENTGRAPH_EVENTS_RELAY", default_value_t = true,
+    #[arg(long = "events-relay", env = "CLIENTGRAPH_EVENTS_RELAY", default_value_t = true,
           action = clap::ArgAction::Set, value_parser = BoolishValueParser::new())]
     pub relay: bool,
 
     /// Fallback polling interval of the relay, in milliseconds (notifications make the
     /// usual latency much lower; a lost one delays by at most this).
-    #[arg(long, env = "CLIENTGRAPH_EVENTS_POLL_MS", default_value_t = 500)]
+    #[arg(
+        long = "events-poll-ms",
+        env = "CLIENTGRAPH_EVENTS_POLL_MS",
+        default_value_t = 500
+    )]
     pub poll_ms: u64,
 
     /// PostgreSQL URL of the `LISTEN` connection (a direct connection, not through a
     /// transaction-mode pooler); defaults to `DATABASE_URL`.
-    #[arg(long, env = "CLIENTGRAPH_EVENTS_LISTEN_URL")]
+    #[arg(long = "events-listen-url", env = "CLIENTGRAPH_EVENTS_LISTEN_URL")]
     pub listen_url: Option<String>,
 
     /// How long published events are kept (what a reconnecting subscriber can replay

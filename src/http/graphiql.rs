@@ -44,7 +44,75 @@ const ASSETS: &[Asset] = &[
 /// Content-Security-Policy can forbid inline scripts.
 const INIT_JS: &str = r#"(function () {
   var endpoint = window.location.origin + '/graphql';
-  var fetcher = GraphiQL.createFetcher({ url: endpoint });
+  var http = GraphiQL.createFetcher({ url: endpoint });
+  var socketUrl = endpoint.replace(/^http/, 'ws');
+  // Whether the operation GraphiQL runs is a subscription (comments and strings aside,
+  // the keyword before its name, or before the only operation).
+  function isSubscription(params) {
+    var query = (params.query || '').replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/#[^\n]*/g, '');
+    var re = /\b(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?|^\s*\{/g;
+    var match;
+    while ((match = re.exec(query))) {
+      if (!params.operationName || match[2] === params.operationName) {
+        return match[1] === 'subscription';
+      }
+    }
+    return false;
+  }
+  // Subscriptions over graphql-transport-ws on the same endpoint, authenticated with
+  // the Authorization header from the Headers tab; an Observable GraphiQL renders.
+  function subscribe(params, options) {
+    var headers = (options && options.headers) || {};
+    var authorization = headers.Authorization || headers.authorization;
+    return {
+      subscribe: function (observer) {
+        var socket = new WebSocket(socketUrl, 'graphql-transport-ws');
+        var done = false;
+        function finish(errors) {
+          if (done) { return; }
+          done = true;
+          if (errors) { observer.next({ errors: errors }); }
+          observer.complete();
+        }
+        socket.onopen = function () {
+          socket.send(JSON.stringify({ type: 'connection_init',
+            payload: authorization ? { authorization: authorization } : {} }));
+        };
+        socket.onmessage = function (event) {
+          var message = JSON.parse(event.data);
+          if (message.type === 'connection_ack') {
+            socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: params }));
+          } else if (message.type === 'ping') {
+            socket.send(JSON.stringify({ type: 'pong' }));
+          } else if (message.type === 'next') {
+            observer.next(message.payload);
+          } else if (message.type === 'error') {
+            finish(message.payload);
+            socket.close(1000);
+          } else if (message.type === 'complete') {
+            finish();
+            socket.close(1000);
+          }
+        };
+        socket.onclose = function (event) {
+          finish(event.code === 1000 ? null :
+            [{ message: 'subscription closed: ' + event.code + ' ' + event.reason }]);
+        };
+        return {
+          unsubscribe: function () {
+            done = true;
+            if (socket.readyState === 1) {
+              socket.send(JSON.stringify({ id: '1', type: 'complete' }));
+            }
+            socket.close(1000);
+          }
+        };
+      }
+    };
+  }
+  var fetcher = function (params, options) {
+    return isSubscription(params) ? subscribe(params, options) : http(params, options);
+  };
   var defaultQuery = [
     '# Welcome to clientgraph.',
     '#',

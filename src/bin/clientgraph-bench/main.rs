@@ -1,7 +1,8 @@
 //! Benchmarks: the client list at a million rows (`seed`, `run`, see `list.rs`), the nested client
 //! view under concurrency against the raw-SQL floor (`seed-nested`, `nested`, see
 //! `nested.rs`) and the dashboard of a big client (`seed-dashboard`, `dashboard`, see
-//! `dashboard.rs`).
+//! `dashboard.rs`), and the event pipeline across two instances (`events`, see
+//! `events.rs`).
 //!
 //! `clientgraph-bench seed` generates a `bench` tenant with N clients plus noise tenants,
 //! straight in SQL (`INSERT … SELECT`, no audit rows: this is load data, not history).
@@ -11,6 +12,7 @@
 //! query, and the database's plan of each statement.
 
 mod dashboard;
+mod events;
 mod list;
 mod nested;
 
@@ -81,6 +83,16 @@ enum Command {
     /// Generate the `dashboard` tenant: one client with 500 jobs and 20,000
     /// applications among 999 smaller ones (PostgreSQL).
     SeedDashboard,
+    /// Measure commit → subscriber latency and the relay's throughput with two server
+    /// processes on one database (PostgreSQL).
+    Events {
+        /// Sequential mutations measured.
+        #[arg(long, default_value_t = 500)]
+        events: usize,
+        /// Events committed at once for the throughput figure.
+        #[arg(long, default_value_t = 5000)]
+        burst: usize,
+    },
     /// Measure that client's dashboard and health score over HTTP (PostgreSQL).
     Dashboard {
         /// Sequential requests measured.
@@ -117,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Run { iterations } => list::run(db, iterations).await?,
         Command::SeedNested { clients } => nested::seed(&db, clients).await?,
         Command::SeedDashboard => dashboard::seed(&db).await?,
+        Command::Events { events, burst } => {
+            events::run(db, &cli.database_url, events, burst).await?
+        }
         Command::Dashboard {
             iterations,
             concurrency,
