@@ -2,17 +2,19 @@
 //! transaction; from there:
 //!
 //! 1. the **relay** ([`relay`]) publishes committed rows: it gives each a position in
-//!    one stream, in commit order, and (with webhooks) persists one delivery per
-//!    endpoint, in the same transaction;
+//!    one stream, in commit order, in one transaction (where webhook deliveries will
+//!    be persisted too);
 //! 2. every instance **follows** the stream (woken by PostgreSQL `NOTIFY`, or in memory
 //!    on SQLite, with polling as the fallback) and hands each event to its
 //!    [`EventBus`], from which GraphQL subscriptions take theirs;
-//! 3. the webhook worker sends the persisted deliveries.
+//! 3. webhooks (being built: the tables exist, [`relay::OnPublish`] is where their
+//!    deliveries will be persisted, [`signing`] signs them) send to partners.
 //!
 //! [`EventType`] names what can happen, and [`Visibility`] says which events and which
 //! changed values a caller may see.
 
 pub mod relay;
+pub mod signing;
 mod types;
 
 use std::sync::Arc;
