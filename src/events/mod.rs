@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-pub use types::{EventType, Visibility};
+pub use types::{EventType, Visibility, row_visible};
 
 /// One published event, as every instance's subscribers receive it.
 #[derive(Debug, Clone)]

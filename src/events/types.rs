@@ -5,7 +5,10 @@
 use async_graphql::Enum;
 use serde_json::{Map, Value};
 
+use uuid::Uuid;
+
 use crate::auth::Permission;
+use crate::service::{TenantScope, documents};
 
 macro_rules! event_types {
     ($($variant:ident => $name:literal,)*) => {
@@ -112,6 +115,22 @@ fn field_permission(entity_type: &str, field: &str) -> Option<Permission> {
             | "hourlyRateCents",
         ) => Some(Permission::BillingRead),
         _ => None,
+    }
+}
+
+/// Whether the caller may see the record an event is about, beyond its permissions:
+/// the rules some records apply per row (a `PRIVATE` document is its creator's and the
+/// admins'), decided from the event's payload as the record's reads decide it.
+pub fn row_visible(scope: &TenantScope, entity_type: &str, data: &Value) -> bool {
+    match entity_type {
+        "document" => documents::read::may_see(
+            scope,
+            data.get("visibility").and_then(Value::as_str),
+            data.get("createdBy")
+                .and_then(Value::as_str)
+                .and_then(|id| Uuid::parse_str(id).ok()),
+        ),
+        _ => true,
     }
 }
 

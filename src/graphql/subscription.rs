@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::{ActorKind, Permission};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::events::{EventBus, EventType, StreamEvent, Visibility};
+use crate::events::{EventBus, EventType, StreamEvent, Visibility, row_visible};
 use crate::graphql::context::{self, LoaderCache, parse_id};
 use crate::graphql::guards::require;
 use crate::graphql::loaders::ClientLoader;
@@ -174,6 +174,7 @@ impl Feed {
         let visibility = Visibility::new(|p| self.scope.can(p));
         let event_type = EventType::parse(&event.event_type)?;
         let wanted = visibility.sees(&event.event_type, &event.entity_type)
+            && row_visible(&self.scope, &event.entity_type, &event.data)
             && self.types.as_ref().is_none_or(|t| t.contains(&event_type))
             && self.client_id.is_none_or(|id| event.client_id == Some(id));
         if !wanted {

@@ -33,7 +33,7 @@ const NEW_VERSION: &str = "mutation($d: ID!, $f: Upload!, $n: String) {
 
 impl TestApp {
     /// Uploads `bytes` as a new document of `client`; the document (must succeed).
-    async fn upload_document(
+    pub(crate) async fn upload_document(
         &self,
         token: &str,
         client: &Value,

@@ -672,3 +672,39 @@ async fn a_change_on_one_instance_reaches_a_subscriber_on_another() {
     assert_eq!(next_event(&mut on_one).await["type"], "CLIENT_UPDATED");
     assert_eq!(next_event(&mut on_other).await["type"], "CLIENT_UPDATED");
 }
+
+#[tokio::test]
+async fn a_private_documents_events_reach_only_its_creator_and_admins() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("acme").await;
+    let admin = app.token(&tenant, Role::Admin).await;
+    let creator = app.token(&tenant, Role::Member).await;
+    let colleague = app.token(&tenant, Role::Member).await;
+    let id = app.create_client(&admin, "Acme").await;
+    let mut admin_ws = subscribed(&app, &admin, json!({})).await;
+    let mut creator_ws = subscribed(&app, &creator, json!({})).await;
+    let mut colleague_ws = subscribed(&app, &colleague, json!({})).await;
+
+    app.upload_document(
+        &creator,
+        &id,
+        "salary-review.txt",
+        b"private\n",
+        json!({ "name": "Salary review", "visibility": "PRIVATE" }),
+    )
+    .await;
+    app.ok_as(
+        &admin,
+        UPDATE,
+        json!({ "id": id, "v": 1, "input": { "name": "Acme Corp" } }),
+    )
+    .await;
+
+    assert_eq!(next_event(&mut admin_ws).await["type"], "DOCUMENT_UPLOADED");
+    assert_eq!(
+        next_event(&mut creator_ws).await["type"],
+        "DOCUMENT_UPLOADED"
+    );
+    let seen = next_event(&mut colleague_ws).await;
+    assert_eq!(seen["type"], "CLIENT_UPDATED", "{seen}");
+}

@@ -113,6 +113,10 @@ impl Recorded for client_document::Model {
             "docType": self.doc_type,
             "currentVersionNo": self.current_version_no,
             "version": self.version,
+            // Who may see the event (see `read::may_see`): PRIVATE documents are their
+            // creator's and the admins'.
+            "visibility": self.visibility.as_str(),
+            "createdBy": self.created_by,
         })
     }
 }

@@ -59,6 +59,15 @@ pub(crate) fn visible(scope: &TenantScope) -> Condition {
     any
 }
 
+/// [`visible`] for one document known by its visibility and creator (its events): a
+/// `PRIVATE` one, or one whose visibility is not known, only for its creator and admins.
+pub fn may_see(scope: &TenantScope, visibility: Option<&str>, created_by: Option<Uuid>) -> bool {
+    let actor = scope.actor();
+    matches!(actor.role, None | Some(Role::Admin))
+        || visibility.is_some_and(|v| v != Visibility::Private.as_str())
+        || (created_by.is_some() && created_by == actor.id)
+}
+
 /// The conditions of `filter` on `client_documents` (tenant, deletion, visibility).
 fn conditions(backend: DbBackend, scope: &TenantScope, f: &DocumentFilter) -> Condition {
     let mut all = Condition::all()
