@@ -186,7 +186,7 @@ impl Application {
             .map(|every| AbortOnDrop(analytics::spawn_daily(self.db.clone(), every)));
         let _relay = self
             .relay
-            .map(|settings| Relay::spawn(self.db.clone(), Arc::clone(&self.bus), settings, None));
+            .map(|settings| Relay::spawn(self.db.clone(), Arc::clone(&self.bus), settings));
         let sockets = self.sockets.clone();
         let grace = self.limits.grace;
         let signal = async move {

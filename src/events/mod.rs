@@ -2,13 +2,12 @@
 //! transaction; from there:
 //!
 //! 1. the **relay** ([`relay`]) publishes committed rows: it gives each a position in
-//!    one stream, in commit order, in one transaction (where webhook deliveries will
-//!    be persisted too);
+//!    one stream, in commit order, in one transaction;
 //! 2. every instance **follows** the stream (woken by PostgreSQL `NOTIFY`, or in memory
 //!    on SQLite, with polling as the fallback) and hands each event to its
 //!    [`EventBus`], from which GraphQL subscriptions take theirs;
-//! 3. webhooks (being built: the tables exist, [`relay::OnPublish`] is where their
-//!    deliveries will be persisted, [`signing`] signs them) send to partners.
+//! 3. webhooks (being built: the tables exist and [`signing`] signs) will persist their
+//!    deliveries in the publishing transaction and send them to partners.
 //!
 //! [`EventType`] names what can happen, and [`Visibility`] says which events and which
 //! changed values a caller may see.
@@ -18,7 +17,6 @@ pub mod signing;
 mod types;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use entity::event_outbox;
@@ -96,8 +94,6 @@ pub const BUS_CAPACITY: usize = 4096;
 /// every subscription of every tenant (each filters its own). Cheap to share.
 pub struct EventBus {
     sender: broadcast::Sender<Arc<StreamEvent>>,
-    /// The last position broadcast.
-    position: AtomicI64,
     /// Wakes the follower (a local publication, a PostgreSQL notification).
     wake: Notify,
 }
@@ -106,7 +102,6 @@ impl Default for EventBus {
     fn default() -> Self {
         EventBus {
             sender: broadcast::channel(BUS_CAPACITY).0,
-            position: AtomicI64::new(0),
             wake: Notify::new(),
         }
     }
@@ -118,19 +113,9 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    /// The last position broadcast.
-    pub fn position(&self) -> i64 {
-        self.position.load(Ordering::Acquire)
-    }
-
     pub(crate) fn broadcast(&self, event: StreamEvent) {
-        self.position.store(event.seq, Ordering::Release);
         // No receiver is not an error: nobody is subscribed on this instance.
         let _ = self.sender.send(Arc::new(event));
-    }
-
-    pub(crate) fn start_at(&self, position: i64) {
-        self.position.store(position, Ordering::Release);
     }
 
     /// Asks the follower to read the stream now.

@@ -3,13 +3,13 @@
 //!
 //! - **Publisher.** Woken by every local commit (and by a timer, for rows written by
 //!   other processes), it takes the `event_stream` row lock, picks the oldest
-//!   unpublished rows, gives them the next positions, lets the webhooks persist their
-//!   deliveries ([`OnPublish`]), notifies, and commits — one transaction. Rows are
+//!   unpublished rows, gives them the next positions, notifies, and commits — one
+//!   transaction. Rows are
 //!   picked by "not yet published", never by "after the last id I saw", so a
 //!   transaction that committed after a later one is published on the next round
 //!   instead of being skipped. Instances take turns on the lock (transaction-scoped,
 //!   so it works behind PgBouncer in transaction mode); positions therefore increase in
-//!   commit order, and a webhook delivery is persisted exactly once.
+//!   commit order, and work done in that transaction happens once per event.
 //! - **Follower.** Reads the stream after its position and broadcasts to the bus,
 //!   woken by the local publisher, by PostgreSQL `NOTIFY` (a wake-up carrying the
 //!   position, never the event), or by the polling timer — a lost notification only
@@ -22,14 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use entity::event_outbox;
 use sea_orm::sqlx::postgres::PgListener;
 use tokio::task::JoinSet;
 
 use super::{EventBus, StreamEvent};
 use crate::db::{Db, in_background};
 use crate::error::AppResult;
-use crate::service::store::{EVENTS_CHANNEL, SystemTxn};
+use crate::service::store::EVENTS_CHANNEL;
 
 /// Most rows one publication takes.
 const PUBLISH_BATCH: u64 = 500;
@@ -47,38 +46,20 @@ pub struct RelaySettings {
     pub retention: Duration,
 }
 
-/// Work done in the publishing transaction for the rows it publishes (the webhooks
-/// persist their deliveries), so it happens once per event, whichever instance
-/// publishes.
-#[async_trait::async_trait]
-pub trait OnPublish: Send + Sync {
-    async fn published(
-        &self,
-        x: SystemTxn<'_>,
-        rows: &[event_outbox::Model],
-        first_seq: i64,
-    ) -> AppResult<()>;
-}
-
 /// The relay's tasks; dropping it stops them.
 pub struct Relay {
-    tasks: JoinSet<()>,
+    /// Held, not read: dropping the set aborts its tasks.
+    _tasks: JoinSet<()>,
 }
 
 impl Relay {
     /// Starts the publisher, the follower, the listener (PostgreSQL) and the pruner.
-    pub fn spawn(
-        db: Db,
-        bus: Arc<EventBus>,
-        settings: RelaySettings,
-        on_publish: Option<Arc<dyn OnPublish>>,
-    ) -> Relay {
+    pub fn spawn(db: Db, bus: Arc<EventBus>, settings: RelaySettings) -> Relay {
         let mut tasks = JoinSet::new();
         tasks.spawn(in_background(publisher(
             db.clone(),
             Arc::clone(&bus),
             settings.poll,
-            on_publish,
         )));
         tasks.spawn(in_background(follower(
             db.clone(),
@@ -89,17 +70,12 @@ impl Relay {
             tasks.spawn(listener(url, Arc::clone(&bus)));
         }
         tasks.spawn(in_background(pruner(db, settings.retention)));
-        Relay { tasks }
-    }
-
-    /// Stops every task now.
-    pub fn stop(&mut self) {
-        self.tasks.abort_all();
+        Relay { _tasks: tasks }
     }
 }
 
 /// Publishes one batch; returns how many rows it published.
-pub async fn publish_once(db: &Db, on_publish: Option<Arc<dyn OnPublish>>) -> AppResult<usize> {
+pub async fn publish_once(db: &Db) -> AppResult<usize> {
     db.system("the relay publishes every tenant's committed events")
         .write(move |x| {
             Box::pin(async move {
@@ -110,9 +86,6 @@ pub async fn publish_once(db: &Db, on_publish: Option<Arc<dyn OnPublish>>) -> Ap
                 }
                 let first = last + 1;
                 let last = x.publish_events(&rows, first, Utc::now()).await?;
-                if let Some(hook) = on_publish {
-                    hook.published(x, &rows, first).await?;
-                }
                 x.notify_event_stream(last).await?;
                 Ok(rows.len())
             })
@@ -120,14 +93,9 @@ pub async fn publish_once(db: &Db, on_publish: Option<Arc<dyn OnPublish>>) -> Ap
         .await
 }
 
-async fn publisher(
-    db: Db,
-    bus: Arc<EventBus>,
-    poll: Duration,
-    on_publish: Option<Arc<dyn OnPublish>>,
-) {
+async fn publisher(db: Db, bus: Arc<EventBus>, poll: Duration) {
     loop {
-        match publish_once(&db, on_publish.clone()).await {
+        match publish_once(&db).await {
             Ok(published) => {
                 if published > 0 {
                     bus.wake();
@@ -156,7 +124,6 @@ async fn follower(db: Db, bus: Arc<EventBus>, poll: Duration) {
             }
         }
     };
-    bus.start_at(position);
     loop {
         match sys.events_after(position, FOLLOW_BATCH).await {
             Ok(rows) => {

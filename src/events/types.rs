@@ -78,10 +78,6 @@ event_types! {
     UserDeactivated => "user.deactivated",
     ApiKeyCreated => "api_key.created",
     ApiKeyRevoked => "api_key.revoked",
-    WebhookCreated => "webhook.created",
-    WebhookUpdated => "webhook.updated",
-    WebhookDeleted => "webhook.deleted",
-    WebhookDisabled => "webhook.disabled",
 }
 
 /// The permission needed to see events about an entity type; `None` for types whose
@@ -97,7 +93,6 @@ pub fn read_permission(entity_type: &str) -> Option<Permission> {
         "job" | "application" => Permission::JobsRead,
         "user" => Permission::UsersManage,
         "api_key" => Permission::ApikeysManage,
-        "webhook" => Permission::WebhooksManage,
         _ => return None,
     })
 }

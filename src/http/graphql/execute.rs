@@ -189,11 +189,8 @@ pub(super) async fn run_admitted(
         &request.variables,
     );
     let mut response = crate::graphql::batch::Driven::new(schema.execute(request), hub).await;
-    let never_ran = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
     if let Some(operation) = operation
-        && !never_ran
+        && !never_executed(&response)
     {
         normalize::response_data(model, &operation, &response.errors, &mut response.data);
     }
@@ -222,16 +219,21 @@ pub(crate) fn ensure_error_codes(response: &mut async_graphql::Response) {
     }
 }
 
+/// Whether a response is of a request that never reached execution: no data, only
+/// errors without a path (parsing, validation, limits).
+pub(crate) fn never_executed(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
 /// Under `application/graphql-response+json`, a request that never reached execution
 /// (no data, only errors without a path) is a 400.
 pub(super) fn request_error_status(
     response: &async_graphql::Response,
     format: ResponseFormat,
 ) -> StatusCode {
-    let not_executed = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    if format == ResponseFormat::GraphqlResponseJson && not_executed {
+    if format == ResponseFormat::GraphqlResponseJson && never_executed(response) {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK

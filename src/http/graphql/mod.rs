@@ -13,8 +13,8 @@
 
 mod execute;
 
-pub(crate) use execute::ensure_error_codes;
 use execute::{authenticate, execute, unauthorized};
+pub(crate) use execute::{ensure_error_codes, never_executed};
 
 use async_graphql::BatchRequest;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -275,10 +275,10 @@ pub async fn get_graphql(
     ClientMeta(context): ClientMeta,
     request: axum::extract::Request,
 ) -> Response {
-    if super::ws::is_upgrade(request.headers()) {
+    let (mut parts, _) = request.into_parts();
+    if super::ws::is_upgrade(&parts.headers) {
         use axum::extract::FromRequestParts;
         use axum::response::IntoResponse;
-        let (mut parts, _) = request.into_parts();
         return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state)
             .await
         {
@@ -286,7 +286,7 @@ pub async fn get_graphql(
             Err(rejection) => rejection.into_response(),
         };
     }
-    let (headers, uri) = (request.headers().clone(), request.uri().clone());
+    let (headers, uri) = (parts.headers, parts.uri);
     let parsed = Query::<GetParams>::try_from_uri(&uri)
         .map_err(|err| format!("invalid GraphQL GET request: {}", err.body_text()))
         .and_then(|Query(params)| params.into_request());

@@ -14,7 +14,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::WsSettings;
-use super::operation::{Outbox, run_operation};
+use super::operation::{SendQueue, run_operation};
 use super::protocol::{self, ClientMessage, close};
 use crate::auth::{AuthContext, Principal};
 use crate::error::code;
@@ -59,7 +59,7 @@ pub(super) async fn run(
     });
     let stalled = Arc::new(Notify::new());
     let mut connection = Connection {
-        outbox: Outbox {
+        sends: SendQueue {
             queue,
             timeout: settings.send_timeout,
             stalled: Arc::clone(&stalled),
@@ -90,7 +90,7 @@ pub(super) async fn run(
                 code,
                 reason: reason.into(),
             }));
-            let queue = connection.outbox.queue.clone();
+            let queue = connection.sends.queue.clone();
             drop(connection);
             let flushed = async {
                 if queue.send(frame).await.is_ok() {
@@ -105,7 +105,7 @@ pub(super) async fn run(
 }
 
 struct Connection {
-    outbox: Outbox,
+    sends: SendQueue,
     settings: WsSettings,
     state: AppState,
     meta: RequestContext,
@@ -163,7 +163,7 @@ impl Connection {
                     if last_heard.elapsed() > self.settings.keepalive * 3 {
                         return Ending::Drop;
                     }
-                    let _ = self.outbox.queue.try_send(Message::Ping(Default::default()));
+                    let _ = self.sends.queue.try_send(Message::Ping(Default::default()));
                 }
                 () = sleep_until(expires), if expires.is_some() => {
                     return Ending::Close(
@@ -236,13 +236,13 @@ impl Connection {
                 self.watch = Some(self.state.bus.subscribe());
                 self.auth = Some(auth);
                 self.credential = Some(credential);
-                if !self.outbox.send(protocol::connection_ack()).await {
+                if !self.sends.send(protocol::connection_ack()).await {
                     return Some(Ending::Drop);
                 }
                 None
             }
             ClientMessage::Ping { payload } => {
-                (!self.outbox.send(protocol::pong(payload)).await).then_some(Ending::Drop)
+                (!self.sends.send(protocol::pong(payload)).await).then_some(Ending::Drop)
             }
             ClientMessage::Pong {} => None,
             ClientMessage::Subscribe { id, payload } => {
@@ -380,7 +380,7 @@ impl Connection {
             request,
             admitted.document,
             id.clone(),
-            self.outbox.clone(),
+            self.sends.clone(),
             finished.clone(),
             held,
         ));
@@ -389,7 +389,7 @@ impl Connection {
     }
 
     async fn reply(&self, text: String) -> Option<Ending> {
-        (!self.outbox.send(text).await).then_some(Ending::Drop)
+        (!self.sends.send(text).await).then_some(Ending::Drop)
     }
 }
 

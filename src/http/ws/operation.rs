@@ -1,5 +1,5 @@
 //! One operation of a connection: its task, which runs the operation's stream and
-//! sends each result through the connection's bounded queue ([`Outbox`]).
+//! sends each result through the connection's bounded queue ([`SendQueue`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,13 +19,13 @@ use crate::http::graphql::ensure_error_codes;
 /// the queue full for longer than the send timeout marks the connection as not
 /// reading, and it is dropped.
 #[derive(Clone)]
-pub(super) struct Outbox {
+pub(super) struct SendQueue {
     pub(super) queue: mpsc::Sender<Message>,
     pub(super) timeout: Duration,
     pub(super) stalled: Arc<Notify>,
 }
 
-impl Outbox {
+impl SendQueue {
     pub(super) async fn send(&self, text: String) -> bool {
         let sent = tokio::time::timeout(self.timeout, self.queue.send(Message::Text(text.into())));
         match sent.await {
@@ -45,7 +45,7 @@ pub(super) async fn run_operation(
     request: async_graphql::Request,
     document: async_graphql::parser::types::ExecutableDocument,
     id: String,
-    outbox: Outbox,
+    sends: SendQueue,
     finished: mpsc::UnboundedSender<String>,
     held: HeldSubscription,
 ) {
@@ -69,7 +69,7 @@ pub(super) async fn run_operation(
             );
         }
         let (text, ended) = protocol::result(&id, &response);
-        if !outbox.send(text).await {
+        if !sends.send(text).await {
             return;
         }
         if ended {
@@ -77,7 +77,7 @@ pub(super) async fn run_operation(
             return;
         }
     }
-    if outbox.send(protocol::complete(&id)).await {
+    if sends.send(protocol::complete(&id)).await {
         let _ = finished.send(id);
     }
 }

@@ -69,10 +69,7 @@ pub fn pong(payload: Option<Value>) -> String {
 /// One result of an operation: `next`, or `error` when it never executed (only
 /// errors without a path), which also ends it.
 pub fn result(id: &str, response: &async_graphql::Response) -> (String, bool) {
-    let never_ran = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    if never_ran {
+    if crate::http::graphql::never_executed(response) {
         let message = json!({ "type": "error", "id": id, "payload": response.errors });
         (message.to_string(), true)
     } else {
